@@ -1,0 +1,97 @@
+package domain
+
+// View is an immutable picture of a wedding at one sequence: what hot reads
+// (headcount, token checks) need, published by the wedding's actor after
+// each durable commit. Nothing in a View is ever modified after it is built.
+type View struct {
+	WeddingID string
+	Info      Info
+	Seq       uint64
+	AsOf      Instant
+	// Headcounts for everyone, and for each side admin (its side + "both").
+	All, Bride, Groom Headcount
+
+	tokens    map[[32]byte]Token
+	tokensVer uint64
+}
+
+// Headcount is the per-event numbers for one scope, in event time order.
+type Headcount struct {
+	Events []EventHeadcount
+	// Totals.InvitedUnits counts distinct units invited to at least one
+	// event; the other totals are sums over events.
+	Totals Counts
+}
+
+// EventHeadcount is one event's numbers.
+type EventHeadcount struct {
+	EventID string
+	Name    string
+	Counts
+}
+
+// HeadcountFor returns the numbers p may see.
+func (v *View) HeadcountFor(p Principal) *Headcount {
+	if p.Role == RoleSideAdmin {
+		switch p.Side {
+		case SideBride:
+			return &v.Bride
+		case SideGroom:
+			return &v.Groom
+		}
+	}
+	return &v.All
+}
+
+// Authenticate finds the live token with this SHA-256 hash. The lookup is a
+// map access on the hash of a secret; hashes are compared whole by the map,
+// and the secret itself is never compared, so timing reveals nothing usable.
+func (v *View) Authenticate(hash [32]byte) (Principal, bool) {
+	t, ok := v.tokens[hash]
+	if !ok || t.Revoked {
+		return Principal{}, false
+	}
+	return Principal{TokenID: t.ID, Role: t.Role, Side: t.Side}, true
+}
+
+// View builds the current view. prev (may be nil) is the last published
+// view: its token table is reused when tokens have not changed since.
+func (w *Wedding) View(prev *View) *View {
+	v := &View{WeddingID: w.Info.ID, Info: w.Info, Seq: w.Seq, AsOf: w.LastAt}
+	scopes := [3]struct {
+		h     *Headcount
+		sides []Side
+	}{
+		{&v.All, []Side{SideBoth, SideBride, SideGroom}},
+		{&v.Bride, []Side{SideBoth, SideBride}},
+		{&v.Groom, []Side{SideBoth, SideGroom}},
+	}
+	for _, sc := range scopes {
+		sc.h.Events = make([]EventHeadcount, len(w.Events))
+		for i := range w.Events {
+			e := &w.Events[i]
+			eh := EventHeadcount{EventID: e.ID, Name: e.Name}
+			if c := w.counts.events[e.ID]; c != nil {
+				for _, s := range sc.sides {
+					eh.Counts.plus(c[s])
+				}
+			}
+			sc.h.Events[i] = eh
+			sc.h.Totals.plus(eh.Counts)
+		}
+		sc.h.Totals.InvitedUnits = 0
+		for _, s := range sc.sides {
+			sc.h.Totals.InvitedUnits += w.counts.invitedUnits[s]
+		}
+	}
+	if prev != nil && prev.tokensVer == w.tokensVer && prev.WeddingID == w.Info.ID {
+		v.tokens, v.tokensVer = prev.tokens, prev.tokensVer
+	} else {
+		v.tokens = make(map[[32]byte]Token, len(w.Tokens))
+		for _, t := range w.Tokens {
+			v.tokens[t.Hash] = t
+		}
+		v.tokensVer = w.tokensVer
+	}
+	return v
+}
