@@ -1,0 +1,419 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/rs/zerolog"
+
+	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/storage"
+)
+
+// Defaults for Config.
+const (
+	DefaultMaxInflight   = 1024
+	DefaultSnapshotEvery = 10_000
+	DefaultSnapshotKeep  = 2
+	DefaultJournalTail   = 1_000
+	DefaultIdleTimeout   = 30 * time.Minute
+)
+
+// Errors returned by Engine methods, besides *domain.Error rejections.
+var (
+	// ErrOverloaded: the wedding has MaxInflight requests waiting; retry
+	// later (HTTP 429).
+	ErrOverloaded = errors.New("actors: wedding overloaded")
+	// ErrWeddingNotFound: no wedding with that id (HTTP 404).
+	ErrWeddingNotFound = errors.New("actors: wedding not found")
+	// ErrInternal: the command hit a bug (a panic); nothing of it was
+	// stored and the wedding was reloaded from storage (HTTP 500).
+	ErrInternal = errors.New("actors: internal error while handling the command")
+	// ErrUnavailable: the wedding cannot be served now (storage failed, or
+	// the engine is closing) (HTTP 503).
+	ErrUnavailable = errors.New("actors: wedding unavailable")
+)
+
+// Config tunes the engine. Zero values mean the defaults; see each field.
+type Config struct {
+	// MaxInflight bounds the requests queued or in flight per wedding.
+	MaxInflight int
+	// SnapshotEvery is the number of changes between snapshots.
+	SnapshotEvery uint64
+	// SnapshotKeep is how many snapshots are kept per wedding (≥ 1). The
+	// journal is kept from the oldest kept snapshot on, so a corrupt newest
+	// snapshot can fall back to an older one.
+	SnapshotKeep int
+	// JournalTail is how many changes before the oldest kept snapshot stay
+	// in the journal.
+	JournalTail uint64
+	// IdleTimeout passivates weddings unused this long; < 0 never does.
+	IdleTimeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives structured logs; the zero value logs nothing.
+	Logger zerolog.Logger
+
+	// beforeExecute, when set (tests only), runs on the wedding goroutine
+	// before each command is executed; it may panic to test recovery.
+	beforeExecute func(w *domain.Wedding, cmd domain.Command)
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxInflight <= 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.SnapshotEvery == 0 {
+		c.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if c.SnapshotKeep <= 0 {
+		c.SnapshotKeep = DefaultSnapshotKeep
+	}
+	if c.JournalTail == 0 {
+		c.JournalTail = DefaultJournalTail
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Result is what a command's caller gets once its changes are durable.
+type Result struct {
+	// Seq is the wedding's sequence after the command (its last change,
+	// or the current sequence when nothing changed).
+	Seq uint64
+	// Changes is how many changes the command journaled (0: no-op).
+	Changes int
+	// Value is the command's own result (a domain.Unit, InviteResult, …).
+	Value any
+}
+
+// Engine runs weddings as actors over a storage.DB.
+type Engine struct {
+	cfg   Config
+	db    *storage.DB
+	hw    *actor.Engine
+	dir   *actor.PID
+	log   zerolog.Logger
+	index index // wedding id → *handle (active weddings only)
+
+	closed   atomic.Bool
+	stopOnce sync.Once
+	sweeper  chan struct{}
+}
+
+// New starts an engine over db. Close it to snapshot and stop every wedding.
+func New(db *storage.DB, cfg Config) (*Engine, error) {
+	cfg = cfg.withDefaults()
+	hw, err := actor.NewEngine(actor.NewEngineConfig())
+	if err != nil {
+		return nil, fmt.Errorf("actors: start hollywood: %w", err)
+	}
+	e := &Engine{cfg: cfg, db: db, hw: hw, log: cfg.Logger, sweeper: make(chan struct{})}
+	e.dir = hw.Spawn(func() actor.Receiver { return &directory{e: e, stopping: map[string]*handle{}} }, "directory",
+		actor.WithMiddleware(recoverDirectory(e.log)))
+	if cfg.IdleTimeout > 0 {
+		go e.sweepIdle()
+	}
+	return e, nil
+}
+
+// Do runs a command against a wedding as principal by, and returns once its
+// changes are durable. Rejections are *domain.Error; see the Err* values for
+// the rest. If ctx ends first, Do returns ctx.Err(), and the command may or
+// may not have been applied.
+func (e *Engine) Do(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command) (Result, error) {
+	_, creating := cmd.(*domain.CreateWedding)
+	rep, err := e.call(ctx, weddingID, creating, &request{cmd: cmd, by: by})
+	if err != nil {
+		return Result{}, err
+	}
+	return rep.result, rep.err
+}
+
+// Query runs a read against a wedding's durable state.
+func (e *Engine) Query(ctx context.Context, weddingID string, by domain.Principal, q domain.Query) (any, error) {
+	rep, err := e.call(ctx, weddingID, false, &request{query: q, by: by})
+	if err != nil {
+		return nil, err
+	}
+	return rep.result.Value, rep.err
+}
+
+// View returns the wedding's last published read view: headcounts and the
+// token table as of its last durable change. For an active wedding this is
+// one map lookup and one atomic load: no mailbox, no allocation.
+func (e *Engine) View(ctx context.Context, weddingID string) (*domain.View, error) {
+	if h := e.index.get(weddingID); h != nil {
+		if v := h.view.Load(); v != nil {
+			h.touch(e.cfg.Now)
+			return v, nil
+		}
+	}
+	// Not active (or still loading): go through the mailbox once, which
+	// activates it and waits for its first view.
+	if _, err := e.Query(ctx, weddingID, domain.Root, domain.GetWedding{}); err != nil {
+		return nil, err
+	}
+	h := e.index.get(weddingID)
+	if h == nil {
+		return nil, ErrUnavailable
+	}
+	v := h.view.Load()
+	if v == nil {
+		return nil, ErrWeddingNotFound
+	}
+	return v, nil
+}
+
+// Exists reports whether a wedding has been created (is stored).
+func (e *Engine) Exists(weddingID string) (bool, error) {
+	if h := e.index.get(weddingID); h != nil && h.view.Load() != nil {
+		return true, nil
+	}
+	_, err := e.db.LastSeq(weddingID)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrBadID) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// call delivers a request to the wedding's actor and waits for its reply.
+func (e *Engine) call(ctx context.Context, weddingID string, create bool, req *request) (reply, error) {
+	if e.closed.Load() {
+		return reply{}, ErrUnavailable
+	}
+	req.reply = make(chan reply, 1)
+	for attempt := 0; ; attempt++ {
+		h, err := e.lookup(ctx, weddingID, create)
+		if err != nil {
+			return reply{}, err
+		}
+		ok, overloaded := h.admit(e.cfg.MaxInflight)
+		if overloaded {
+			return reply{}, ErrOverloaded
+		}
+		if !ok {
+			// Retired between lookup and admit: it is stopping; the next
+			// lookup activates a fresh actor.
+			if attempt > 100 {
+				return reply{}, ErrUnavailable
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		h.touch(e.cfg.Now)
+		e.hw.Send(h.pid, req)
+		break
+	}
+	select {
+	case rep := <-req.reply:
+		return rep, nil
+	case <-ctx.Done():
+		return reply{}, ctx.Err()
+	}
+}
+
+// lookup finds the wedding's active handle, activating it if needed.
+func (e *Engine) lookup(ctx context.Context, weddingID string, create bool) (*handle, error) {
+	if h := e.index.get(weddingID); h != nil {
+		return h, nil
+	}
+	if len(weddingID) == 0 || len(weddingID) > 128 {
+		return nil, ErrWeddingNotFound
+	}
+	act := activate{id: weddingID, create: create, reply: make(chan activation, 1)}
+	e.hw.Send(e.dir, act)
+	select {
+	case a := <-act.reply:
+		return a.h, a.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Active returns the number of weddings in memory.
+func (e *Engine) Active() int {
+	return e.index.len()
+}
+
+// Passivate stops a wedding's actor now if it has nothing in flight
+// (snapshotting it first). It reports whether the wedding was stopped.
+func (e *Engine) Passivate(ctx context.Context, weddingID string) (bool, error) {
+	h := e.index.get(weddingID)
+	if h == nil {
+		return false, nil
+	}
+	done := make(chan bool, 1)
+	e.hw.Send(e.dir, passivate{h: h, done: done})
+	select {
+	case ok := <-done:
+		if !ok {
+			return false, nil
+		}
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	select {
+	case <-h.stopped:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// Snapshot makes the wedding write a snapshot of its durable state now, and
+// returns its sequence.
+func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error) {
+	rep, err := e.call(ctx, weddingID, false, &request{snapshot: true, by: domain.Root})
+	if err != nil {
+		return 0, err
+	}
+	return rep.result.Seq, rep.err
+}
+
+// Close stops accepting requests, waits (up to ctx) for in-flight ones,
+// snapshots and stops every wedding. It does not close the DB.
+func (e *Engine) Close(ctx context.Context) error {
+	e.closed.Store(true)
+	e.stopOnce.Do(func() { close(e.sweeper) })
+	for _, h := range e.index.all() {
+		for !h.retire() {
+			if ctx.Err() != nil {
+				return fmt.Errorf("actors: close: wedding %s still busy: %w", h.id, ctx.Err())
+			}
+			time.Sleep(time.Millisecond)
+		}
+		e.index.remove(h)
+		e.hw.Send(h.pid, stop{})
+		select {
+		case <-h.stopped:
+		case <-ctx.Done():
+			return fmt.Errorf("actors: close: wedding %s did not stop: %w", h.id, ctx.Err())
+		}
+	}
+	return nil
+}
+
+func (e *Engine) sweepIdle() {
+	t := time.NewTicker(max(e.cfg.IdleTimeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-e.sweeper:
+			return
+		case <-t.C:
+		}
+		cutoff := e.cfg.Now().Add(-e.cfg.IdleTimeout).UnixNano()
+		for _, h := range e.index.all() {
+			if h.lastUsed.Load() < cutoff && h.inflight.Load() == 0 {
+				e.hw.Send(e.dir, passivate{h: h})
+			}
+		}
+	}
+}
+
+// index maps wedding ids to active handles. Reads take a read lock on a
+// plain map: unlike sync.Map, a lookup by string key does not allocate.
+type index struct {
+	mu sync.RWMutex
+	m  map[string]*handle
+}
+
+func (x *index) get(id string) *handle {
+	x.mu.RLock()
+	h := x.m[id]
+	x.mu.RUnlock()
+	return h
+}
+
+func (x *index) put(h *handle) {
+	x.mu.Lock()
+	if x.m == nil {
+		x.m = map[string]*handle{}
+	}
+	x.m[h.id] = h
+	x.mu.Unlock()
+}
+
+// remove deletes h's entry if it is still the one indexed.
+func (x *index) remove(h *handle) {
+	x.mu.Lock()
+	if x.m[h.id] == h {
+		delete(x.m, h.id)
+	}
+	x.mu.Unlock()
+}
+
+func (x *index) len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.m)
+}
+
+func (x *index) all() []*handle {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]*handle, 0, len(x.m))
+	for _, h := range x.m {
+		out = append(out, h)
+	}
+	return out
+}
+
+// handle is the engine's link to one activation of a wedding actor. It is
+// what the index maps to, and what callers touch without entering a
+// mailbox.
+type handle struct {
+	id  string
+	pid *actor.PID
+	// inflight counts requests sent to the actor and not yet answered; a
+	// retired handle holds retiredMark there, so no more can be admitted.
+	inflight atomic.Int64
+	view     atomic.Pointer[domain.View]
+	lastUsed atomic.Int64 // unix ns
+	stopped  chan struct{}
+}
+
+const retiredMark = -1 << 40
+
+// admit reserves a place for one request. ok is false if the handle is
+// retired; overloaded is true if max requests are already in flight.
+func (h *handle) admit(max int) (ok, overloaded bool) {
+	n := h.inflight.Add(1)
+	if n <= 0 {
+		h.inflight.Add(-1)
+		return false, false
+	}
+	if n > int64(max) {
+		h.inflight.Add(-1)
+		return false, true
+	}
+	return true, false
+}
+
+// done releases n places.
+func (h *handle) done(n int) { h.inflight.Add(-int64(n)) }
+
+// retire succeeds only when nothing is in flight; afterwards no request is
+// admitted, so the actor's mailbox receives nothing more.
+func (h *handle) retire() bool {
+	return h.inflight.CompareAndSwap(0, retiredMark) || h.inflight.Load() < 0
+}
+
+// touch records use, at most once a second to keep the cache line quiet.
+func (h *handle) touch(now func() time.Time) {
+	t := now().UnixNano()
+	if t-h.lastUsed.Load() > int64(time.Second) {
+		h.lastUsed.Store(t)
+	}
+}

@@ -1,0 +1,75 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rs/zerolog"
+
+	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/snapshot"
+	"github.com/parinayaos/engine/storage"
+)
+
+// loadWedding rebuilds a wedding from storage: the newest snapshot whose
+// checksum and contents hold, then the journal after it. A snapshot that
+// fails is skipped for the next older one, and finally for the whole
+// journal. It returns the wedding and the sequence of the snapshot used (0
+// for none). A wedding with nothing stored comes back empty (not Created).
+func loadWedding(db *storage.DB, id string, log zerolog.Logger) (*domain.Wedding, uint64, error) {
+	seqs, err := db.SnapshotSeqs(id)
+	if err != nil {
+		return nil, 0, err
+	}
+	last, err := db.LastSeq(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		last, err = 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var lastErr error
+	for _, s := range append(seqs, 0) {
+		w, err := loadFrom(db, id, s, last)
+		if err == nil {
+			return w, s, nil
+		}
+		lastErr = err
+		log.Warn().Err(err).Str("wedding_id", id).Uint64("snapshot_seq", s).
+			Msg("recovery from this snapshot failed; trying an older one")
+	}
+	return nil, 0, fmt.Errorf("actors: wedding %s cannot be recovered: %w", id, lastErr)
+}
+
+// loadFrom loads the snapshot at snapSeq (0: start empty) and replays the
+// journal after it up to last.
+func loadFrom(db *storage.DB, id string, snapSeq, last uint64) (w *domain.Wedding, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("actors: recovery panicked: %v", v)
+		}
+	}()
+	w = domain.New()
+	if snapSeq > 0 {
+		b, err := db.Snapshot(id, snapSeq)
+		if err != nil {
+			return nil, err
+		}
+		var h snapshot.Header
+		w, h, err = snapshot.Decode(b)
+		if err != nil {
+			return nil, err
+		}
+		if h.WeddingID != id {
+			return nil, fmt.Errorf("%w: snapshot of wedding %q stored under %q", snapshot.ErrCorrupt, h.WeddingID, id)
+		}
+	}
+	if err := db.Replay(id, w.Seq+1, w.Apply); err != nil {
+		return nil, err
+	}
+	if w.Seq < last {
+		return nil, fmt.Errorf("%w: wedding %s journal ends at %d, its last durable change is %d",
+			storage.ErrCorrupt, id, w.Seq, last)
+	}
+	return w, nil
+}

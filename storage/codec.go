@@ -1,0 +1,56 @@
+package storage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// ChangeFormatV1 is the journal record format: msgpack of domain.Change.
+//
+// NB: persisted; must not change.
+const ChangeFormatV1 byte = 1
+
+// ErrCorrupt marks data that cannot be decoded: a bad version byte, a
+// truncated record, bytes that are not a Change. Test with errors.Is.
+var ErrCorrupt = errors.New("storage: corrupt data")
+
+// AppendChange appends the encoding of c to buf.
+func AppendChange(buf []byte, c *domain.Change) ([]byte, error) {
+	w := bytes.NewBuffer(buf)
+	w.WriteByte(ChangeFormatV1)
+	enc := msgpack.GetEncoder()
+	defer msgpack.PutEncoder(enc)
+	enc.Reset(w)
+	if err := enc.Encode(c); err != nil {
+		return buf, fmt.Errorf("storage: encode change seq %d: %w", c.Seq, err)
+	}
+	return w.Bytes(), nil
+}
+
+// DecodeChange decodes one journal record. Unknown versions and malformed
+// bytes are ErrCorrupt; it never panics.
+func DecodeChange(b []byte) (domain.Change, error) {
+	var c domain.Change
+	if len(b) == 0 {
+		return c, fmt.Errorf("%w: empty journal record", ErrCorrupt)
+	}
+	if b[0] != ChangeFormatV1 {
+		return c, fmt.Errorf("%w: journal record format %d is unknown", ErrCorrupt, b[0])
+	}
+	dec := msgpack.GetDecoder()
+	defer msgpack.PutDecoder(dec)
+	r := bytes.NewReader(b[1:])
+	dec.Reset(r)
+	if err := dec.Decode(&c); err != nil {
+		return domain.Change{}, fmt.Errorf("%w: journal record: %v", ErrCorrupt, err)
+	}
+	if r.Len() != 0 {
+		return domain.Change{}, fmt.Errorf("%w: journal record has %d trailing bytes", ErrCorrupt, r.Len())
+	}
+	return c, nil
+}

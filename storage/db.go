@@ -1,0 +1,442 @@
+package storage
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// FormatVersion is the version of the key layout in doc.go.
+//
+// NB: persisted; must not change.
+const FormatVersion uint32 = 1
+
+// NB: persisted key prefixes; must not change.
+const (
+	prefixJournal  = 'j'
+	prefixMeta     = 'm'
+	prefixSnapshot = 's'
+)
+
+var formatKey = []byte("\x00format")
+
+// Errors returned by DB methods.
+var (
+	ErrNotFound  = errors.New("storage: not found")
+	ErrBadID     = errors.New("storage: wedding id is empty or contains a NUL byte")
+	ErrOutOfSeq  = errors.New("storage: changes are not in sequence")
+	ErrNewFormat = errors.New("storage: data directory has a newer format than this engine")
+)
+
+// Options tune the database. The zero value is the production default.
+type Options struct {
+	// FS replaces the real file system (tests use vfs.NewCrashableMem).
+	FS vfs.FS
+	// CacheBytes is Pebble's block cache size; 0 means 64 MiB.
+	CacheBytes int64
+	// Logger receives Pebble's own messages; nil keeps Pebble quiet except
+	// for errors and fatal conditions.
+	Logger pebble.Logger
+}
+
+// DB is the engine's database.
+type DB struct {
+	pdb *pebble.DB
+}
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string, o Options) (*DB, error) {
+	cacheBytes := o.CacheBytes
+	if cacheBytes == 0 {
+		cacheBytes = 64 << 20
+	}
+	cache := pebble.NewCache(cacheBytes)
+	defer cache.Unref()
+	popts := &pebble.Options{
+		FS:     o.FS,
+		Cache:  cache,
+		Logger: o.Logger,
+		// A larger memtable keeps bursts of journal writes off the flush
+		// path; journals are append-only and mostly read once at recovery.
+		MemTableSize: 32 << 20,
+	}
+	if popts.Logger == nil {
+		popts.Logger = quietLogger{}
+	}
+	pdb, err := pebble.Open(dir, popts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+	}
+	d := &DB{pdb: pdb}
+	if err := d.checkFormat(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) checkFormat() error {
+	v, closer, err := d.pdb.Get(formatKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], FormatVersion)
+		return d.pdb.Set(formatKey, b[:], pebble.Sync)
+	}
+	if err != nil {
+		return fmt.Errorf("storage: read format: %w", err)
+	}
+	defer closer.Close()
+	if len(v) != 4 {
+		return fmt.Errorf("%w: format record of %d bytes", ErrCorrupt, len(v))
+	}
+	if got := binary.BigEndian.Uint32(v); got > FormatVersion {
+		return fmt.Errorf("%w: %d > %d", ErrNewFormat, got, FormatVersion)
+	}
+	return nil
+}
+
+// Close closes the database. Every acknowledged write is already durable.
+func (d *DB) Close() error { return d.pdb.Close() }
+
+// Pebble exposes the underlying database for metrics.
+func (d *DB) Pebble() *pebble.DB { return d.pdb }
+
+func checkID(id string) error {
+	if id == "" || strings.IndexByte(id, 0) >= 0 {
+		return ErrBadID
+	}
+	return nil
+}
+
+// seqKey builds prefix wedding 0x00 seq.
+func seqKey(dst []byte, prefix byte, wedding string, seq uint64) []byte {
+	dst = append(dst, prefix)
+	dst = append(dst, wedding...)
+	dst = append(dst, 0)
+	return binary.BigEndian.AppendUint64(dst, seq)
+}
+
+// upperBound is just past every seq key of a wedding: prefix wedding 0x01.
+func upperBound(prefix byte, wedding string) []byte {
+	return append(append([]byte{prefix}, wedding...), 1)
+}
+
+func metaKey(wedding string) []byte {
+	return append([]byte{prefixMeta}, wedding...)
+}
+
+// Batch collects one wedding's changes for one durable commit. It is not
+// safe for concurrent use; reuse it with Reset.
+type Batch struct {
+	wedding string
+	first   uint64
+	last    uint64
+	key     []byte
+	val     []byte
+	pb      *pebble.Batch
+	n       int
+	snap    bool
+}
+
+// NewBatch starts a journal batch for a wedding.
+func (d *DB) NewBatch(wedding string) *Batch {
+	return &Batch{wedding: wedding, pb: d.pdb.NewBatch()}
+}
+
+// Add encodes a change into the batch. Changes must come in sequence.
+func (b *Batch) Add(c *domain.Change) error {
+	if b.n > 0 && c.Seq != b.last+1 {
+		return fmt.Errorf("%w: %d after %d", ErrOutOfSeq, c.Seq, b.last)
+	}
+	var err error
+	b.val, err = AppendChange(b.val[:0], c)
+	if err != nil {
+		return err
+	}
+	b.key = seqKey(b.key[:0], prefixJournal, b.wedding, c.Seq)
+	if err := b.pb.Set(b.key, b.val, nil); err != nil {
+		return fmt.Errorf("storage: batch set: %w", err)
+	}
+	if b.n == 0 {
+		b.first = c.Seq
+	}
+	b.last = c.Seq
+	b.n++
+	return nil
+}
+
+// Len is the number of changes in the batch.
+func (b *Batch) Len() int { return b.n }
+
+// Bytes is the batch's encoded size.
+func (b *Batch) Bytes() int { return len(b.pb.Repr()) }
+
+// Commit makes the batch durable (fsync) together with the wedding's
+// last-sequence record, atomically. Only after it returns nil may anyone be
+// told about the changes. The batch is consumed; call Reset to reuse it.
+func (b *Batch) Commit() error {
+	if b.n == 0 && !b.snap {
+		return nil
+	}
+	if err := checkID(b.wedding); err != nil {
+		return err
+	}
+	if b.n > 0 {
+		var meta [8]byte
+		binary.BigEndian.PutUint64(meta[:], b.last)
+		if err := b.pb.Set(metaKey(b.wedding), meta[:], nil); err != nil {
+			return fmt.Errorf("storage: batch meta: %w", err)
+		}
+	}
+	if err := b.pb.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("storage: commit wedding %s seq %d..%d: %w", b.wedding, b.first, b.last, err)
+	}
+	return nil
+}
+
+// Reset empties the batch for reuse.
+func (b *Batch) Reset() {
+	b.pb.Reset()
+	b.n, b.first, b.last, b.snap = 0, 0, 0, false
+}
+
+// Close releases the batch.
+func (b *Batch) Close() error { return b.pb.Close() }
+
+// Append is Add for each change, then Commit.
+func (d *DB) Append(wedding string, changes []domain.Change) error {
+	b := d.NewBatch(wedding)
+	defer b.Close()
+	for i := range changes {
+		if err := b.Add(&changes[i]); err != nil {
+			return err
+		}
+	}
+	return b.Commit()
+}
+
+// LastSeq returns the sequence of a wedding's last durable change, or
+// ErrNotFound for a wedding that has none.
+func (d *DB) LastSeq(wedding string) (uint64, error) {
+	if err := checkID(wedding); err != nil {
+		return 0, err
+	}
+	v, closer, err := d.pdb.Get(metaKey(wedding))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: read meta %s: %w", wedding, err)
+	}
+	defer closer.Close()
+	if len(v) < 8 {
+		return 0, fmt.Errorf("%w: meta of wedding %s has %d bytes", ErrCorrupt, wedding, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// Weddings lists every wedding that has a journal, in id order.
+func (d *DB) Weddings() ([]string, error) {
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMeta}, UpperBound: []byte{prefixMeta + 1}})
+	if err != nil {
+		return nil, fmt.Errorf("storage: list weddings: %w", err)
+	}
+	defer it.Close()
+	var ids []string
+	for it.First(); it.Valid(); it.Next() {
+		ids = append(ids, string(it.Key()[1:]))
+	}
+	return ids, it.Error()
+}
+
+// Replay calls fn with each of a wedding's changes from sequence from
+// (inclusive) on, in order. Decoding failures are ErrCorrupt; a gap in the
+// sequence is ErrCorrupt too. fn's error stops the replay and is returned.
+func (d *DB) Replay(wedding string, from uint64, fn func(c *domain.Change) error) error {
+	if err := checkID(wedding); err != nil {
+		return err
+	}
+	it, err := d.pdb.NewIter(&pebble.IterOptions{
+		LowerBound: seqKey(nil, prefixJournal, wedding, from),
+		UpperBound: upperBound(prefixJournal, wedding),
+	})
+	if err != nil {
+		return fmt.Errorf("storage: replay %s: %w", wedding, err)
+	}
+	defer it.Close()
+	if from == 0 {
+		from = 1
+	}
+	next := from
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		seq := binary.BigEndian.Uint64(k[len(k)-8:])
+		if seq != next {
+			return fmt.Errorf("%w: wedding %s journal has seq %d where %d was expected", ErrCorrupt, wedding, seq, next)
+		}
+		c, err := DecodeChange(it.Value())
+		if err != nil {
+			return fmt.Errorf("wedding %s seq %d: %w", wedding, seq, err)
+		}
+		if c.Seq != seq {
+			return fmt.Errorf("%w: wedding %s record at key seq %d holds seq %d", ErrCorrupt, wedding, seq, c.Seq)
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		next = seq + 1
+	}
+	return it.Error()
+}
+
+// FirstSeq returns the lowest journal sequence still stored for a wedding
+// (journals are truncated behind snapshots), or ErrNotFound.
+func (d *DB) FirstSeq(wedding string) (uint64, error) {
+	var first uint64
+	errStop := errors.New("stop")
+	err := d.scanKeys(prefixJournal, wedding, func(seq uint64) error { first = seq; return errStop })
+	if errors.Is(err, errStop) {
+		return first, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 0, ErrNotFound
+}
+
+func (d *DB) scanKeys(prefix byte, wedding string, fn func(seq uint64) error) error {
+	if err := checkID(wedding); err != nil {
+		return err
+	}
+	it, err := d.pdb.NewIter(&pebble.IterOptions{
+		LowerBound: seqKey(nil, prefix, wedding, 0),
+		UpperBound: upperBound(prefix, wedding),
+	})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if err := fn(binary.BigEndian.Uint64(k[len(k)-8:])); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// TruncateJournal deletes a wedding's journal records with seq < before.
+// Used only behind a durable snapshot that covers them.
+func (d *DB) TruncateJournal(wedding string, before uint64) error {
+	if err := checkID(wedding); err != nil {
+		return err
+	}
+	if before == 0 {
+		return nil
+	}
+	lo := seqKey(nil, prefixJournal, wedding, 0)
+	hi := seqKey(nil, prefixJournal, wedding, before)
+	if err := d.pdb.DeleteRange(lo, hi, pebble.Sync); err != nil {
+		return fmt.Errorf("storage: truncate %s before %d: %w", wedding, before, err)
+	}
+	return nil
+}
+
+// PutSnapshot stores a snapshot of a wedding at seq, durably.
+func (d *DB) PutSnapshot(wedding string, seq uint64, data []byte) error {
+	if err := checkID(wedding); err != nil {
+		return err
+	}
+	if err := d.pdb.Set(seqKey(nil, prefixSnapshot, wedding, seq), data, pebble.Sync); err != nil {
+		return fmt.Errorf("storage: put snapshot %s@%d: %w", wedding, seq, err)
+	}
+	return nil
+}
+
+// SnapshotSeqs lists the sequences of a wedding's stored snapshots, newest
+// first.
+func (d *DB) SnapshotSeqs(wedding string) ([]uint64, error) {
+	var seqs []uint64
+	err := d.scanKeys(prefixSnapshot, wedding, func(seq uint64) error { seqs = append(seqs, seq); return nil })
+	for i, j := 0, len(seqs)-1; i < j; i, j = i+1, j-1 {
+		seqs[i], seqs[j] = seqs[j], seqs[i]
+	}
+	return seqs, err
+}
+
+// Snapshot returns the stored snapshot of a wedding at seq.
+func (d *DB) Snapshot(wedding string, seq uint64) ([]byte, error) {
+	if err := checkID(wedding); err != nil {
+		return nil, err
+	}
+	v, closer, err := d.pdb.Get(seqKey(nil, prefixSnapshot, wedding, seq))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: get snapshot %s@%d: %w", wedding, seq, err)
+	}
+	defer closer.Close()
+	return append([]byte(nil), v...), nil
+}
+
+// DeleteSnapshot removes one stored snapshot.
+func (d *DB) DeleteSnapshot(wedding string, seq uint64) error {
+	if err := checkID(wedding); err != nil {
+		return err
+	}
+	return d.pdb.Delete(seqKey(nil, prefixSnapshot, wedding, seq), pebble.Sync)
+}
+
+// quietLogger drops Pebble's informational messages.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)           {}
+func (quietLogger) Errorf(format string, a ...any) { pebble.DefaultLogger.Errorf(format, a...) }
+func (quietLogger) Fatalf(format string, a ...any) { pebble.DefaultLogger.Fatalf(format, a...) }
+
+// PutSnapshot adds a snapshot of the wedding at seq to the batch, so it
+// becomes durable in the same commit as the journal records.
+func (b *Batch) PutSnapshot(seq uint64, data []byte) error {
+	if err := b.pb.Set(seqKey(nil, prefixSnapshot, b.wedding, seq), data, nil); err != nil {
+		return fmt.Errorf("storage: batch snapshot: %w", err)
+	}
+	b.snap = true
+	return nil
+}
+
+// Prune keeps a wedding's newest keep snapshots, deletes the older ones,
+// and truncates the journal before the oldest kept snapshot less tail
+// changes. It only deletes what a kept snapshot covers, so it is not
+// synced: a crash merely leaves the deletion to be done again.
+func (d *DB) Prune(wedding string, keep int, tail uint64) error {
+	seqs, err := d.SnapshotSeqs(wedding)
+	if err != nil || len(seqs) == 0 || keep < 1 {
+		return err
+	}
+	if len(seqs) > keep {
+		for _, s := range seqs[keep:] {
+			if err := d.pdb.Delete(seqKey(nil, prefixSnapshot, wedding, s), pebble.NoSync); err != nil {
+				return fmt.Errorf("storage: prune snapshot %s@%d: %w", wedding, s, err)
+			}
+		}
+		seqs = seqs[:keep]
+	}
+	oldest := seqs[len(seqs)-1]
+	if oldest+1 <= tail {
+		return nil
+	}
+	before := oldest + 1 - tail
+	lo := seqKey(nil, prefixJournal, wedding, 0)
+	hi := seqKey(nil, prefixJournal, wedding, before)
+	if err := d.pdb.DeleteRange(lo, hi, pebble.NoSync); err != nil {
+		return fmt.Errorf("storage: truncate %s before %d: %w", wedding, before, err)
+	}
+	return nil
+}

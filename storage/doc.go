@@ -1,0 +1,31 @@
+// Package storage owns the engine's Pebble database: the per-wedding journal
+// of changes, the wedding directory (last sequence per wedding) and stored
+// snapshots. It works on bytes, sequence numbers and domain.Change values;
+// it knows nothing of actors.
+//
+// Durability: every write that callers acknowledge goes through a batch
+// committed with pebble.Sync. Pebble's commit pipeline already shares one
+// WAL fsync among concurrent Sync commits, so many weddings committing at
+// once cost far fewer fsyncs than commits; there is no group-commit layer of
+// our own.
+//
+// Key layout (all integers big-endian, so keys sort by sequence):
+//
+//	"\x00format"                       → uint32 storage format version
+//	'j' wedding 0x00 seq(8)            → journal record: one encoded Change
+//	'm' wedding                        → wedding meta: lastSeq(8)
+//	's' wedding 0x00 seq(8)            → snapshot bytes (see package snapshot)
+//
+// A journal record is a version byte followed by the msgpack encoding of a
+// domain.Change:
+//
+//	+---------+---------------------------+
+//	| ver (1) | msgpack(domain.Change)    |
+//	+---------+---------------------------+
+//
+// Wedding ids are non-empty and contain no 0x00 byte (checked on write).
+//
+// Concurrency: a *DB is safe for concurrent use. Appends for one wedding
+// must come from one goroutine at a time, in sequence order (the wedding's
+// actor guarantees this).
+package storage
