@@ -419,7 +419,7 @@ func (c *UpdateUnit) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		members = *c.Members
 	} else {
 		for _, p := range old.Members {
-			members = append(members, MemberInput{ID: p.ID, Name: p.Name, Phone: p.Phone, Email: p.Email, Primary: p.Primary})
+			members = append(members, MemberInput(p))
 		}
 	}
 	in.Members = members
@@ -767,10 +767,18 @@ type RSVPResult struct {
 }
 
 func (c *SetRSVP) decide(w *Wedding, m Meta) ([]Change, any, error) {
+	if c.Source > SourceWeb {
+		return nil, nil, invalid("source", "unknown source")
+	}
+	// Admins answer on a guest's behalf (source admin); guests' own
+	// answers (WhatsApp, web) are recorded by the engine itself, as root,
+	// after it has identified the guest. No token may claim to be a guest.
 	if c.Source == SourceAdmin {
 		if err := requireRole(m.By, RoleSideAdmin, "answer for guests"); err != nil {
 			return nil, nil, err
 		}
+	} else if m.By.Role != RoleRoot {
+		return nil, nil, forbidden("only the engine records answers from WhatsApp or the web")
 	}
 	u, err := w.visibleUnit(m.By, c.UnitID, "unit_id")
 	if err != nil {
@@ -785,9 +793,6 @@ func (c *SetRSVP) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	}
 	if c.Status > Maybe {
 		return nil, nil, invalid("status", "status must be yes, no, maybe or pending")
-	}
-	if c.Source > SourceWeb {
-		return nil, nil, invalid("source", "unknown source")
 	}
 	if err := checkText("note", c.Note, MaxNoteLen, false); err != nil {
 		return nil, nil, err

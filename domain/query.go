@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -142,7 +143,7 @@ type RSVPFilter struct {
 	EventID string
 	Status  *RSVPStatus
 	UnitID  string
-	After   string // cursor: "unitID/eventID" of the last row of the previous page
+	After   string // cursor: RSVPPage.Next of the previous page
 	Limit   int
 }
 
@@ -161,11 +162,27 @@ func (q ListRSVPs) Run(w *Wedding, p Principal) (any, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	order := make(map[string]int, len(w.Events))
-	for i := range w.Events {
-		order[w.Events[i].ID] = i
+	// Rows are ordered by unit id, then by the event's (start, id); the
+	// cursor names the last row's unit and event key, so it stays exact
+	// when that event is deleted between pages.
+	type eventKey struct {
+		at Instant
+		id string
 	}
-	afterUnit, afterEvent, _ := strings.Cut(f.After, "/")
+	keyOf := make(map[string]eventKey, len(w.Events))
+	for i := range w.Events {
+		keyOf[w.Events[i].ID] = eventKey{w.Events[i].StartsAt, w.Events[i].ID}
+	}
+	less := func(a, b eventKey) bool { return a.at < b.at || a.at == b.at && a.id < b.id }
+	var afterUnit string
+	var after eventKey
+	if f.After != "" {
+		parts := strings.SplitN(f.After, "/", 3)
+		if len(parts) == 3 {
+			at, _ := strconv.ParseInt(parts[1], 10, 64)
+			afterUnit, after = parts[0], eventKey{Instant(at), parts[2]}
+		}
+	}
 	var units []*Unit
 	if f.UnitID != "" {
 		if u, err := w.visibleUnit(p, f.UnitID, "unit"); err == nil {
@@ -182,9 +199,10 @@ func (q ListRSVPs) Run(w *Wedding, p Principal) (any, error) {
 	var page RSVPPage
 	for _, u := range units {
 		invs := slices.Clone(u.Invitations)
-		sort.Slice(invs, func(i, j int) bool { return order[invs[i].EventID] < order[invs[j].EventID] })
+		sort.Slice(invs, func(i, j int) bool { return less(keyOf[invs[i].EventID], keyOf[invs[j].EventID]) })
 		for _, inv := range invs {
-			if u.ID == afterUnit && order[inv.EventID] <= order[afterEvent] {
+			k := keyOf[inv.EventID]
+			if u.ID < afterUnit || u.ID == afterUnit && !less(after, k) {
 				continue
 			}
 			if f.EventID != "" && inv.EventID != f.EventID || f.Status != nil && inv.RSVP.Status != *f.Status {
@@ -192,7 +210,8 @@ func (q ListRSVPs) Run(w *Wedding, p Principal) (any, error) {
 			}
 			if len(page.Rows) == f.Limit {
 				last := page.Rows[len(page.Rows)-1]
-				page.Next = last.UnitID + "/" + last.EventID
+				lk := keyOf[last.EventID]
+				page.Next = last.UnitID + "/" + strconv.FormatInt(int64(lk.at), 10) + "/" + last.EventID
 				return page, nil
 			}
 			page.Rows = append(page.Rows, RSVPRow{UnitID: u.ID, EventID: inv.EventID, Seats: inv.Seats, RSVP: inv.RSVP})

@@ -12,6 +12,7 @@ type View struct {
 	All, Bride, Groom Headcount
 
 	tokens    map[[32]byte]Token
+	tokensOf  *Wedding // the wedding instance whose tokensVer this is
 	tokensVer uint64
 }
 
@@ -84,14 +85,16 @@ func (w *Wedding) View(prev *View) *View {
 			sc.h.Totals.InvitedUnits += w.counts.invitedUnits[s]
 		}
 	}
-	if prev != nil && prev.tokensVer == w.tokensVer && prev.WeddingID == w.Info.ID {
-		v.tokens, v.tokensVer = prev.tokens, prev.tokensVer
+	// tokensVer counts within one *Wedding; a reloaded wedding starts it
+	// again, so reuse is only safe for views of this very instance.
+	if prev != nil && prev.tokensOf == w && prev.tokensVer == w.tokensVer {
+		v.tokens, v.tokensOf, v.tokensVer = prev.tokens, w, prev.tokensVer
 	} else {
 		v.tokens = make(map[[32]byte]Token, len(w.Tokens))
 		for _, t := range w.Tokens {
 			v.tokens[t.Hash] = t
 		}
-		v.tokensVer = w.tokensVer
+		v.tokensOf, v.tokensVer = w, w.tokensVer
 	}
 	return v
 }

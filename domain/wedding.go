@@ -138,8 +138,8 @@ func (w *Wedding) apply(c *Change) error {
 		w.deleteEvent(c.EventDeleted.ID)
 	case c.UnitsSaved != nil:
 		for i := range c.UnitsSaved.Units {
-			if u := &c.UnitsSaved.Units[i]; u.ID == "" || u.Side >= numSides {
-				return fmt.Errorf("unit %q with side %d", u.ID, u.Side)
+			if u := &c.UnitsSaved.Units[i]; u.ID == "" || u.Side >= numSides || len(u.Members) == 0 || len(u.Members) > MaxMembers {
+				return fmt.Errorf("unit %q with side %d and %d members", u.ID, u.Side, len(u.Members))
 			}
 		}
 		for i := range c.UnitsSaved.Units {

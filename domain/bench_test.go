@@ -1,0 +1,59 @@
+package domain_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// BenchmarkExecuteRSVP measures deciding and applying one RSVP (the hot
+// write path) in a wedding of 1,000 units invited to 10 events. Every
+// iteration records a change: answers alternate yes/no with rising times.
+//
+//	go test -run='^$' -bench=BenchmarkExecuteRSVP -benchmem -count=10 ./domain
+func BenchmarkExecuteRSVP(b *testing.B) {
+	const nUnits, nEvents = 1000, 10
+	b.Run("units="+strconv.Itoa(nUnits)+"/events="+strconv.Itoa(nEvents), func(b *testing.B) {
+		f := newFixture(b)
+		events := make([]string, nEvents)
+		for i := range events {
+			events[i] = f.addEvent("event "+strconv.Itoa(i), t0+domain.Instant(i+1)*day)
+		}
+		batch := make([]domain.UnitInput, nUnits)
+		for i := range batch {
+			batch[i] = domain.UnitInput{Side: domain.Side(i % 3), Members: []domain.MemberInput{
+				{Name: "guest " + strconv.Itoa(i), Phone: phone(i)},
+				{Name: "plus one " + strconv.Itoa(i)},
+			}}
+		}
+		res := f.must(admin, &domain.AddUnits{Units: batch}).([]domain.BatchItem)
+		units := make([]string, len(res))
+		for i, r := range res {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+			units[i] = r.ID
+		}
+		f.must(admin, &domain.Invite{EventIDs: events, All: true})
+
+		now := f.now
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			now++
+			cmd := domain.SetRSVP{
+				UnitID:     units[i%nUnits],
+				EventID:    events[(i/nUnits)%nEvents],
+				Status:     domain.Yes + domain.RSVPStatus(i&1),
+				Source:     domain.SourceWhatsApp,
+				AnsweredAt: now,
+			}
+			changes, _, err := f.w.Execute(&cmd, domain.Meta{By: guest, Now: now})
+			if err != nil || len(changes) != 1 {
+				b.Fatalf("iteration %d: %d changes, %v", i, len(changes), err)
+			}
+			i++
+		}
+	})
+}
