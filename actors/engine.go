@@ -133,20 +133,13 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 // may not have been applied.
 func (e *Engine) Do(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command) (Result, error) {
 	_, creating := cmd.(*domain.CreateWedding)
-	rep, err := e.call(ctx, weddingID, creating, &request{cmd: cmd, by: by})
-	if err != nil {
-		return Result{}, err
-	}
-	return rep.result, rep.err
+	return e.call(ctx, weddingID, creating, &request{cmd: cmd, by: by})
 }
 
 // Query runs a read against a wedding's durable state.
 func (e *Engine) Query(ctx context.Context, weddingID string, by domain.Principal, q domain.Query) (any, error) {
-	rep, err := e.call(ctx, weddingID, false, &request{query: q, by: by})
-	if err != nil {
-		return nil, err
-	}
-	return rep.result.Value, rep.err
+	res, err := e.call(ctx, weddingID, false, &request{query: q, by: by})
+	return res.Value, err
 }
 
 // View returns the wedding's last published read view: headcounts and the
@@ -187,26 +180,31 @@ func (e *Engine) Exists(weddingID string) (bool, error) {
 	return err == nil, err
 }
 
-// call delivers a request to the wedding's actor and waits for its reply.
-func (e *Engine) call(ctx context.Context, weddingID string, create bool, req *request) (reply, error) {
+// call delivers a request to the wedding's actor, waits for its reply and,
+// if the reply comes with a job, for the job to be durable.
+//
+// ctx bounds the wait for the reply. Once the reply has come the outcome is
+// decided (the changes are in Pebble's WAL pipeline), and call waits for
+// the fsync whatever ctx says: it is short, and the caller learns the truth.
+func (e *Engine) call(ctx context.Context, weddingID string, create bool, req *request) (Result, error) {
 	if e.closed.Load() {
-		return reply{}, ErrUnavailable
+		return Result{}, ErrUnavailable
 	}
 	req.reply = make(chan reply, 1)
 	for attempt := 0; ; attempt++ {
 		h, err := e.lookup(ctx, weddingID, create)
 		if err != nil {
-			return reply{}, err
+			return Result{}, err
 		}
 		ok, overloaded := h.admit(e.cfg.MaxInflight)
 		if overloaded {
-			return reply{}, ErrOverloaded
+			return Result{}, ErrOverloaded
 		}
 		if !ok {
 			// Retired between lookup and admit: it is stopping; the next
 			// lookup activates a fresh actor.
 			if attempt > 100 {
-				return reply{}, ErrUnavailable
+				return Result{}, ErrUnavailable
 			}
 			time.Sleep(time.Millisecond)
 			continue
@@ -217,9 +215,16 @@ func (e *Engine) call(ctx context.Context, weddingID string, create bool, req *r
 	}
 	select {
 	case rep := <-req.reply:
-		return rep, nil
+		return resultOf(rep)
 	case <-ctx.Done():
-		return reply{}, ctx.Err()
+		// Nobody will read the reply now: finish its job in the
+		// background so its batch is released and its slot freed.
+		go func() {
+			if rep := <-req.reply; rep.job != nil {
+				_ = rep.job.wait()
+			}
+		}()
+		return Result{}, ctx.Err()
 	}
 }
 
@@ -274,11 +279,8 @@ func (e *Engine) Passivate(ctx context.Context, weddingID string) (bool, error) 
 // Snapshot makes the wedding write a snapshot of its durable state now, and
 // returns its sequence.
 func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error) {
-	rep, err := e.call(ctx, weddingID, false, &request{snapshot: true, by: domain.Root})
-	if err != nil {
-		return 0, err
-	}
-	return rep.result.Seq, rep.err
+	res, err := e.call(ctx, weddingID, false, &request{snapshot: true, by: domain.Root})
+	return res.Seq, err
 }
 
 // Close stops accepting requests, waits (up to ctx) for in-flight ones,
@@ -399,6 +401,20 @@ func (h *handle) admit(max int) (ok, overloaded bool) {
 		return false, true
 	}
 	return true, false
+}
+
+// publish makes v the wedding's view unless a newer one is there already:
+// jobs are finished by whichever caller waits first, in any order.
+func (h *handle) publish(v *domain.View) {
+	for {
+		cur := h.view.Load()
+		if cur != nil && cur.Seq >= v.Seq {
+			return
+		}
+		if h.view.CompareAndSwap(cur, v) {
+			return
+		}
+	}
 }
 
 // done releases n places.

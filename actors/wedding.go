@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 
 	"github.com/anthdm/hollywood/actor"
 
 	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/snapshot"
+	"github.com/parinayaos/engine/storage"
 )
 
 // request is one call into a wedding: a command, a query or a snapshot.
@@ -25,20 +28,76 @@ type request struct {
 type reply struct {
 	result Result
 	err    error
+	// job, when set, must be waited for (job.wait) before the result may
+	// be used: it is not durable yet.
+	job *job
 }
 
-// job is one journal commit: the changes of the commands decided since the
-// previous commit, the replies waiting for it, and the view to publish once
-// it is durable.
+// job is one journal commit: the changes decided since the previous flush,
+// the replies waiting for them, and the view to publish once they are
+// durable. A job without changes only orders its replies behind the
+// newest job that has some (prev).
+//
+// Completion happens on the callers' goroutines, not on one of ours: each
+// caller gets its reply together with the job and waits for the job
+// (wait), the first waiter does the work once. That saves a goroutine hop
+// per commit, which under load is what bounded throughput.
 type job struct {
+	a       *weddingActor
 	changes []domain.Change
 	replies []pendingReply
 	view    *domain.View
 	snap    []byte // snapshot of the state after the last change, or nil
 	snapSeq uint64
 	force   bool // an operator asked for a snapshot
-	done    chan struct{}
-	err     error
+	// holdReplies: the actor sends the replies itself (after a reload).
+	holdReplies bool
+
+	batch *storage.Batch // started (in the WAL pipeline), not yet durable
+	prev  *job           // for jobs without a batch
+	once  sync.Once
+	done  chan struct{} // closed once the job is finished
+	err   error
+}
+
+// wait blocks until the job's changes are durable (and so everything
+// before them: the WAL is synced in order), publishes its view and
+// releases its callers' admission slots. Safe from any goroutine, any
+// number of times.
+func (j *job) wait() error {
+	j.once.Do(j.finish)
+	return j.err
+}
+
+func (j *job) finish() {
+	a := j.a
+	if j.prev != nil {
+		if err := j.prev.wait(); err != nil && j.err == nil {
+			j.err = fmt.Errorf("an earlier commit failed: %w", err)
+		}
+	}
+	if j.batch != nil {
+		if err := j.batch.Wait(); err != nil && j.err == nil {
+			j.err = err
+		}
+		_ = j.batch.Close()
+	}
+	if j.err != nil {
+		if a.failing.CompareAndSwap(false, true) {
+			a.e.hw.Send(a.h.pid, commitFailed{err: j.err})
+		}
+	} else {
+		if j.view != nil {
+			a.h.publish(j.view)
+		}
+		if j.snap != nil {
+			if err := a.e.db.Prune(a.h.id, a.e.cfg.SnapshotKeep, a.e.cfg.JournalTail); err != nil {
+				a.e.log.Warn().Err(err).Str("wedding_id", a.h.id).Msg("prune after snapshot failed")
+			}
+		}
+	}
+	a.h.done(len(j.replies))
+	close(j.done)
 }
 
 type pendingReply struct {
@@ -48,9 +107,10 @@ type pendingReply struct {
 
 // Messages of the wedding actor (besides *request).
 type (
-	load       struct{}
-	commitDone struct{ j *job }
-	stop       struct{}
+	load         struct{}
+	flushNow     struct{}
+	commitFailed struct{ err error }
+	stop         struct{}
 )
 
 type weddingActor struct {
@@ -58,15 +118,22 @@ type weddingActor struct {
 	h    *handle
 	prev *handle // the previous activation, which must stop before we load
 
-	w        *domain.Wedding
-	loaded   bool
-	broken   error
-	pending  *job
-	inflight *job
-	lastView *domain.View
+	w       *domain.Wedding
+	loaded  bool
+	broken  error
+	stopped bool
+	// pending gathers what is decided until the next flush; flushing is
+	// scheduled by a message to ourselves, so everything already in the
+	// mailbox joins the same commit.
+	pending        *job
+	flushScheduled bool
+	// lastBatch is the newest flushed job that wrote to the journal; when
+	// it is durable, everything flushed before it is too.
+	lastBatch *job
+	failing   atomic.Bool // a commit failed; the actor is told once
+	lastView  *domain.View
 	// sinceSnap counts changes applied since the last snapshot.
 	sinceSnap uint64
-	stopped   bool
 }
 
 func (a *weddingActor) Receive(c *actor.Context) {
@@ -77,13 +144,15 @@ func (a *weddingActor) Receive(c *actor.Context) {
 	case load:
 		a.ensureLoaded()
 	case *request:
-		a.handle(m)
-	case commitDone:
-		a.onCommitDone(m.j)
+		a.handle(c, m)
+	case flushNow:
+		a.flushScheduled = false
+		a.flush(true)
+	case commitFailed:
+		a.onCommitFailed(m.err)
 	case stop:
 		a.stop(c)
 	}
-	a.flush()
 }
 
 func (a *weddingActor) ensureLoaded() {
@@ -123,7 +192,7 @@ func (a *weddingActor) reload() (err error) {
 	return nil
 }
 
-func (a *weddingActor) handle(r *request) {
+func (a *weddingActor) handle(c *actor.Context, r *request) {
 	a.ensureLoaded()
 	if a.broken != nil || a.stopped {
 		a.deliver(r, reply{err: ErrUnavailable})
@@ -132,7 +201,7 @@ func (a *weddingActor) handle(r *request) {
 	switch {
 	case r.cmd != nil:
 		if _, creating := r.cmd.(*domain.CreateWedding); !creating && !a.w.Created() {
-			a.answer(r, reply{err: ErrWeddingNotFound})
+			a.answer(c, r, reply{err: ErrWeddingNotFound})
 			return
 		}
 		if a.e.cfg.beforeExecute != nil {
@@ -142,28 +211,28 @@ func (a *weddingActor) handle(r *request) {
 		if err != nil {
 			// The rejection may rest on changes not yet durable: answer it
 			// behind them, like everything else.
-			a.answer(r, reply{err: err})
+			a.answer(c, r, reply{err: err})
 			return
 		}
-		j := a.tail()
+		j := a.tail(c)
 		j.changes = append(j.changes, changes...)
 		a.sinceSnap += uint64(len(changes))
-		a.answer(r, reply{result: Result{Seq: a.w.Seq, Changes: len(changes), Value: out}})
+		a.answer(c, r, reply{result: Result{Seq: a.w.Seq, Changes: len(changes), Value: out}})
 	case r.query != nil:
 		if !a.w.Created() {
-			a.answer(r, reply{err: ErrWeddingNotFound})
+			a.answer(c, r, reply{err: ErrWeddingNotFound})
 			return
 		}
 		out, err := r.query.Run(a.w, r.by)
-		a.answer(r, reply{result: Result{Seq: a.w.Seq, Value: out}, err: err})
+		a.answer(c, r, reply{result: Result{Seq: a.w.Seq, Value: out}, err: err})
 	case r.snapshot:
 		if !a.w.Created() {
-			a.answer(r, reply{err: ErrWeddingNotFound})
+			a.answer(c, r, reply{err: ErrWeddingNotFound})
 			return
 		}
-		j := a.tail()
+		j := a.tail(c)
 		j.force = true
-		a.answer(r, reply{result: Result{Seq: a.w.Seq}})
+		a.answer(c, r, reply{result: Result{Seq: a.w.Seq}})
 	default:
 		a.deliver(r, reply{err: fmt.Errorf("actors: empty request")})
 	}
@@ -179,22 +248,43 @@ func (a *weddingActor) now() domain.Instant {
 	return t
 }
 
-// tail is the job that gathers what is decided now.
-func (a *weddingActor) tail() *job {
+// tail is the job that gathers what is decided now; creating it schedules
+// its flush behind whatever is already in the mailbox.
+func (a *weddingActor) tail(c *actor.Context) *job {
 	if a.pending == nil {
-		a.pending = &job{done: make(chan struct{})}
+		a.pending = &job{a: a, done: make(chan struct{})}
+	}
+	if !a.flushScheduled {
+		a.flushScheduled = true
+		c.Send(c.PID(), flushNow{})
 	}
 	return a.pending
 }
 
+// busy reports whether any job is still waiting for the disk.
+func (a *weddingActor) busy() bool {
+	if a.pending != nil {
+		return true
+	}
+	if a.lastBatch == nil {
+		return false
+	}
+	select {
+	case <-a.lastBatch.done:
+		return false
+	default:
+		return true
+	}
+}
+
 // answer replies now if nothing is waiting for the disk, else behind the
-// last pending commit, so no reply reveals a change that is not durable.
-func (a *weddingActor) answer(r *request, rep reply) {
-	if a.pending == nil && a.inflight == nil {
+// newest job, so no reply reveals a change that is not durable.
+func (a *weddingActor) answer(c *actor.Context, r *request, rep reply) {
+	if !a.busy() {
 		a.deliver(r, rep)
 		return
 	}
-	j := a.tail()
+	j := a.tail(c)
 	j.replies = append(j.replies, pendingReply{req: r, rep: rep})
 	r.answered = true
 }
@@ -205,124 +295,118 @@ func (a *weddingActor) deliver(r *request, rep reply) {
 	a.h.done(1)
 }
 
-// flush starts the pending commit if none is in flight.
-func (a *weddingActor) flush() {
-	if a.inflight != nil || a.pending == nil || a.broken != nil {
-		return
-	}
+// flush hands the pending job to the disk: its changes enter Pebble's WAL
+// pipeline now (in order after every earlier job), and its callers get
+// their replies with the job to wait for. With publish false (after a
+// panic, when the live state cannot be trusted) no view or snapshot is
+// built from the state.
+func (a *weddingActor) flush(publish bool) {
 	j := a.pending
-	if len(j.changes) == 0 && !j.force {
-		// Only replies waiting behind an earlier commit, now durable.
-		a.pending = nil
-		a.complete(j, nil)
+	if j == nil || a.broken != nil {
 		return
 	}
 	// NB: j stays pending until the work that could panic is done, so a
 	// panic here still finds it (and drains it) in onPanic.
-	var snap []byte
-	if j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery {
+	if publish && (j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery) {
 		b, err := snapshot.Encode(a.w, a.e.cfg.Now())
 		if err != nil {
 			a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("snapshot encode failed")
 		}
-		snap = b
+		j.snap, j.snapSeq = b, a.w.Seq
 	}
-	view := a.lastView
-	if len(j.changes) > 0 {
-		view = a.w.View(a.lastView)
-		j.view = view
+	if publish && len(j.changes) > 0 {
+		j.view = a.w.View(a.lastView)
 	}
-	if snap != nil {
-		j.snap, j.snapSeq = snap, a.w.Seq
+	var startErr error
+	if len(j.changes) > 0 || j.snap != nil {
+		j.batch = a.e.db.NewBatch(a.h.id)
+		for i := range j.changes {
+			if startErr = j.batch.Add(&j.changes[i]); startErr != nil {
+				break
+			}
+		}
+		if startErr == nil && j.snap != nil {
+			startErr = j.batch.PutSnapshot(j.snapSeq, j.snap)
+		}
+		if startErr == nil {
+			startErr = j.batch.Start()
+		}
+	}
+	a.pending = nil
+	if j.snap != nil {
 		a.sinceSnap = 0
 	}
-	a.lastView = view
-	a.pending = nil
-	a.inflight = j
-	go a.commit(j)
+	if j.view != nil {
+		a.lastView = j.view
+	}
+	j.err = startErr
+	if j.batch != nil {
+		a.lastBatch = j
+	} else {
+		j.prev = a.lastBatch
+	}
+	if !j.holdReplies {
+		a.release(j)
+	}
 }
 
-// commit runs on its own goroutine: persist, publish, tell the actor, reply.
-func (a *weddingActor) commit(j *job) {
-	j.err = a.persist(j)
-	if j.err == nil && j.view != nil {
-		a.h.view.Store(j.view)
-	}
-	if j.err == nil && j.snap != nil {
-		if err := a.e.db.Prune(a.h.id, a.e.cfg.SnapshotKeep, a.e.cfg.JournalTail); err != nil {
-			a.e.log.Warn().Err(err).Str("wedding_id", a.h.id).Msg("prune after snapshot failed")
-		}
-	}
-	// Tell the actor before answering anyone: once every caller has its
-	// answer the wedding may be stopped, and this message must already be
-	// in its mailbox by then.
-	a.e.hw.Send(a.h.pid, commitDone{j})
-	close(j.done)
-	a.complete(j, j.err)
-}
-
-func (a *weddingActor) persist(j *job) error {
-	b := a.e.db.NewBatch(a.h.id)
-	defer b.Close()
-	for i := range j.changes {
-		if err := b.Add(&j.changes[i]); err != nil {
-			return err
-		}
-	}
-	if j.snap != nil {
-		if err := b.PutSnapshot(j.snapSeq, j.snap); err != nil {
-			return err
-		}
-	}
-	return b.Commit()
-}
-
-// complete answers a job's callers: their results, or ErrUnavailable if the
-// commit failed.
-func (a *weddingActor) complete(j *job, err error) {
+// release hands a flushed job's replies to their callers, who wait for the
+// job before using them. A job nobody will wait for (no replies) is waited
+// for here, on a goroutine of its own, so that it is finished anyway.
+func (a *weddingActor) release(j *job) {
 	for _, p := range j.replies {
 		rep := p.rep
-		if err != nil {
-			rep = reply{err: fmt.Errorf("%w: %v", ErrUnavailable, err)}
-		}
+		rep.job = j
 		p.req.reply <- rep
 	}
-	a.h.done(len(j.replies))
-}
-
-func (a *weddingActor) onCommitDone(j *job) {
-	if j != a.inflight {
-		return // already handled synchronously after a panic
-	}
-	a.inflight = nil
-	if j.err == nil {
-		return
-	}
-	// The disk refused: the state is ahead of it. Fail what waits behind
-	// and start again from what storage holds.
-	a.e.log.Error().Err(j.err).Str("wedding_id", a.h.id).Msg("journal commit failed; reloading wedding")
-	if p := a.pending; p != nil {
-		a.pending = nil
-		a.complete(p, j.err)
-	}
-	if err := a.reload(); err != nil {
-		a.broken = err
+	if len(j.replies) == 0 {
+		go j.wait()
 	}
 }
 
-// drain waits for the in-flight commit and makes the pending one durable,
-// synchronously. Afterwards nothing is in flight.
-func (a *weddingActor) drain() (pending *job, err error) {
-	if j := a.inflight; j != nil {
-		<-j.done
-		a.inflight = nil
-		err = j.err
+// resultOf is what a caller of a finished job gets.
+func resultOf(rep reply) (Result, error) {
+	if rep.job != nil {
+		if err := rep.job.wait(); err != nil {
+			return Result{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
 	}
-	pending, a.pending = a.pending, nil
-	if pending != nil && err == nil && (len(pending.changes) > 0 || pending.snap != nil) {
-		err = a.persist(pending)
+	return rep.result, rep.err
+}
+
+// drain flushes the pending job (without publishing from the live state)
+// and waits until everything flushed is durable. It returns the flushed
+// job, whose replies the caller releases (after a reload), or nil.
+func (a *weddingActor) drain() *job {
+	var held *job
+	if a.pending != nil {
+		a.pending.holdReplies = true
+		held = a.pending
+		a.flush(false)
 	}
-	return pending, err
+	if held != nil {
+		_ = held.wait()
+	} else if a.lastBatch != nil {
+		_ = a.lastBatch.wait()
+	}
+	return held
+}
+
+// onCommitFailed: the disk refused a commit, so the state is ahead of it.
+// Wait for everything in flight (it fails too), fail what was pending, and
+// start again from what storage holds.
+func (a *weddingActor) onCommitFailed(err error) {
+	a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("journal commit failed; reloading wedding")
+	if held := a.drain(); held != nil {
+		if held.err == nil {
+			held.err = err
+		}
+		a.release(held)
+	}
+	if rerr := a.reload(); rerr != nil {
+		a.broken = rerr
+	}
+	a.failing.Store(false)
 }
 
 // onPanic runs when handling msg panicked: the state may be half changed.
@@ -340,13 +424,15 @@ func (a *weddingActor) onPanic(msg any, v any) {
 	if r, ok := msg.(*request); ok && !r.answered {
 		a.deliver(r, reply{err: ErrInternal})
 	}
-	pending, err := a.drain()
+	held := a.drain()
 	if rerr := a.reload(); rerr != nil {
 		a.broken = rerr
-		err = errors.Join(err, rerr)
+		if held != nil && held.err == nil {
+			held.err = errors.Join(held.err, rerr)
+		}
 	}
-	if pending != nil {
-		a.complete(pending, err)
+	if held != nil {
+		a.release(held)
 	}
 }
 
@@ -364,11 +450,11 @@ func (a *weddingActor) stop(c *actor.Context) {
 	if !a.loaded || a.broken != nil {
 		return
 	}
-	pending, err := a.drain()
-	if pending != nil {
-		a.complete(pending, err)
+	a.flush(true)
+	if a.lastBatch != nil && a.lastBatch.wait() != nil {
+		return
 	}
-	if err != nil || !a.w.Created() || a.sinceSnap == 0 {
+	if !a.w.Created() || a.sinceSnap == 0 {
 		return
 	}
 	b, err := snapshot.Encode(a.w, a.e.cfg.Now())
