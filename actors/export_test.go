@@ -14,5 +14,3 @@ func SetBeforeExecute(c *Config, f func(w *domain.Wedding, cmd domain.Command)) 
 func LoadWedding(db *storage.DB, id string) (*domain.Wedding, uint64, error) {
 	return loadWedding(db, id, zerolog.Nop())
 }
-
-

@@ -225,7 +225,7 @@ func (w *Wedding) grant(g Grant) error {
 	if u == nil || w.Event(g.EventID) == nil {
 		return fmt.Errorf("grant for unknown unit %q or event %q", g.UnitID, g.EventID)
 	}
-	if g.Seats < 1 {
+	if g.Seats < 1 || g.Seats > MaxSeats {
 		return fmt.Errorf("grant of %d seats", g.Seats)
 	}
 	// Take the unit out of the projection and put it back: simplest way to

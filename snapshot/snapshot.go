@@ -11,6 +11,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/mpcheck"
 )
 
 // NB: persisted; must not change.
@@ -102,6 +103,12 @@ func Decode(b []byte) (*domain.Wedding, Header, error) {
 	if err != nil {
 		return nil, h, err
 	}
+	// NB: msgpack allocates what length headers claim before reading;
+	// mpcheck bounds every claim by the payload's size (and rejects
+	// trailing bytes) first.
+	if err := mpcheck.Check(payload); err != nil {
+		return nil, h, fmt.Errorf("%w: payload: %v", ErrCorrupt, err)
+	}
 	w := domain.New()
 	if err := msgpack.Unmarshal(payload, w); err != nil {
 		return nil, h, fmt.Errorf("%w: payload: %v", ErrCorrupt, err)
@@ -123,33 +130,64 @@ func check(w *domain.Wedding) error {
 	if w.Info.ID == "" {
 		return errors.New("wedding without id")
 	}
+	tokenIDs := map[string]bool{}
+	hashes := map[[32]byte]bool{}
+	for _, t := range w.Tokens {
+		if t.ID == "" || tokenIDs[t.ID] || hashes[t.Hash] {
+			return fmt.Errorf("token %q empty or repeated", t.ID)
+		}
+		tokenIDs[t.ID], hashes[t.Hash] = true, true
+		switch {
+		case t.Role == domain.RoleSideAdmin && (t.Side == domain.SideBride || t.Side == domain.SideGroom):
+		case (t.Role == domain.RoleViewer || t.Role == domain.RoleAdmin || t.Role == domain.RoleOwner) && t.Side == domain.SideBoth:
+		default:
+			return fmt.Errorf("token %q has role %d side %d", t.ID, t.Role, t.Side)
+		}
+	}
 	events := map[string]bool{}
-	for _, e := range w.Events {
-		if e.ID == "" || events[e.ID] {
-			return fmt.Errorf("event id %q empty or repeated", e.ID)
+	for i, e := range w.Events {
+		if e.ID == "" || events[e.ID] || e.Visibility > domain.InviteOnly {
+			return fmt.Errorf("event %q empty, repeated or malformed", e.ID)
+		}
+		if i > 0 {
+			p := w.Events[i-1]
+			if p.StartsAt > e.StartsAt || p.StartsAt == e.StartsAt && p.ID > e.ID {
+				return fmt.Errorf("events out of time order at %q", e.ID)
+			}
 		}
 		events[e.ID] = true
 	}
 	people := map[string]bool{}
+	phones := map[string]bool{}
 	for id, u := range w.Units {
-		if u == nil || u.ID != id || u.Side > domain.SideGroom || len(u.Members) == 0 {
+		if u == nil || u.ID != id || u.Side > domain.SideGroom || len(u.Members) == 0 || len(u.Members) > domain.MaxMembers {
 			return fmt.Errorf("unit %q is malformed", id)
 		}
+		primaries := 0
 		for _, p := range u.Members {
 			if p.ID == "" || people[p.ID] {
 				return fmt.Errorf("person id %q empty or repeated", p.ID)
 			}
-			people[p.ID] = true
+			if p.Phone != "" && phones[p.Phone] {
+				return fmt.Errorf("phone of person %q held twice", p.ID)
+			}
+			people[p.ID], phones[p.Phone] = true, p.Phone != ""
+			if p.Primary {
+				primaries++
+			}
+		}
+		if primaries != 1 {
+			return fmt.Errorf("unit %q has %d primary contacts", id, primaries)
 		}
 		seen := map[string]bool{}
 		for _, inv := range u.Invitations {
-			if !events[inv.EventID] || seen[inv.EventID] || inv.Seats < 1 {
+			if !events[inv.EventID] || seen[inv.EventID] || inv.Seats < 1 || inv.Seats > domain.MaxSeats {
 				return fmt.Errorf("unit %q has an impossible invitation to %q", id, inv.EventID)
 			}
 			seen[inv.EventID] = true
 			r := inv.RSVP
 			if r.Status > domain.Maybe || r.Headcount < 0 || r.Headcount > inv.Seats ||
-				(r.Status == domain.Yes) != (r.Headcount > 0) {
+				(r.Status == domain.Yes) != (r.Headcount > 0) || r.Source > domain.SourceWeb || r.Seq > w.Seq {
 				return fmt.Errorf("unit %q has an impossible rsvp at %q", id, inv.EventID)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/mpcheck"
 )
 
 // ChangeFormatV1 is the journal record format: msgpack of domain.Change.
@@ -41,6 +42,11 @@ func DecodeChange(b []byte) (domain.Change, error) {
 	}
 	if b[0] != ChangeFormatV1 {
 		return c, fmt.Errorf("%w: journal record format %d is unknown", ErrCorrupt, b[0])
+	}
+	// NB: msgpack allocates what length headers claim before reading;
+	// mpcheck bounds every claim by the record's size first.
+	if err := mpcheck.Check(b[1:]); err != nil {
+		return c, fmt.Errorf("%w: journal record: %v", ErrCorrupt, err)
 	}
 	dec := msgpack.GetDecoder()
 	defer msgpack.PutDecoder(dec)

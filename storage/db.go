@@ -232,8 +232,10 @@ func (b *Batch) Wait() error {
 	return nil
 }
 
-// Reset empties the batch for reuse.
+// Reset empties the batch for reuse. A started batch is waited for first:
+// Pebble still uses it until its fsync is done.
 func (b *Batch) Reset() {
+	_ = b.Wait()
 	b.pb.Reset()
 	b.n, b.first, b.last, b.snap, b.started = 0, 0, 0, false, false
 }

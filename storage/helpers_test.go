@@ -1,0 +1,229 @@
+package storage_test
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/storage"
+)
+
+// t0 is the creation time of every test wedding; clocks step from there.
+const t0 = domain.Instant(1_760_000_000_000_000_000)
+
+var (
+	owner = domain.Principal{TokenID: "t-owner", Role: domain.RoleOwner}
+	admin = domain.Principal{TokenID: "t-admin", Role: domain.RoleAdmin}
+)
+
+// openDB opens a database in a fresh temporary directory and closes it at
+// the end of the test.
+func openDB(t testing.TB) *storage.DB {
+	t.Helper()
+	db := openAt(t, t.TempDir(), nil)
+	t.Cleanup(func() { mustClose(t, db) })
+	return db
+}
+
+// openAt opens the database in dir on fs (the real file system when fs is
+// nil). The caller closes it.
+func openAt(t testing.TB, dir string, fs vfs.FS) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(dir, storage.Options{FS: fs, CacheBytes: 1 << 20})
+	if err != nil {
+		t.Fatalf("open %s: %v", dir, err)
+	}
+	return db
+}
+
+func mustClose(t testing.TB, db *storage.DB) {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
+
+// journal is a wedding driven through real domain commands, recording every
+// change it produced.
+type journal struct {
+	t       testing.TB
+	w       *domain.Wedding
+	now     domain.Instant
+	changes []domain.Change
+}
+
+func newJournal(t testing.TB, id string) *journal {
+	t.Helper()
+	j := &journal{t: t, w: domain.New(), now: t0}
+	j.must(domain.Root, &domain.CreateWedding{ID: id, Name: "Asha & Rohan", Slug: "asha-rohan", Date: "2026-02-14"})
+	return j
+}
+
+func (j *journal) must(by domain.Principal, cmd domain.Command) any {
+	j.t.Helper()
+	j.now += domain.Instant(1_000_000_000)
+	changes, out, err := j.w.Execute(cmd, domain.Meta{By: by, Now: j.now})
+	if err != nil {
+		j.t.Fatalf("%T: %v", cmd, err)
+	}
+	j.changes = append(j.changes, changes...)
+	return out
+}
+
+// everyKind drives a wedding through commands that produce every kind of
+// change (see domain.Change.Kind) and returns its journal.
+func everyKind(t testing.TB, id string) *journal {
+	t.Helper()
+	j := newJournal(t, id)
+	tok := j.must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: sha256.Sum256([]byte("secret"))}).(domain.Token)
+	j.must(owner, &domain.RevokeToken{ID: tok.ID})
+	haldi := j.must(admin, &domain.AddEvent{Name: "Haldi", StartsAt: t0 + 10, Venue: "Home"}).(domain.Event).ID
+	sangeet := j.must(admin, &domain.AddEvent{Name: "Sangeet", StartsAt: t0 + 20, Visibility: domain.InviteOnly}).(domain.Event).ID
+	mehndi := j.must(admin, &domain.AddEvent{Name: "Mehndi", StartsAt: t0 + 30}).(domain.Event).ID
+	res := j.must(admin, &domain.AddUnits{Units: []domain.UnitInput{
+		{Name: "Sharma family", Side: domain.SideBride, Tags: []string{"family", "delhi"}, Members: []domain.MemberInput{
+			{Name: "Anil Sharma", Phone: "+919876500001", Email: "anil@example.com"},
+			{Name: "Sunita Sharma", Phone: "+919876500002", Primary: true},
+		}},
+		{Name: "Verma family", Side: domain.SideGroom, Members: []domain.MemberInput{{Name: "Raj Verma", Phone: "98765 00003"}}},
+		{Name: "Friends", Members: []domain.MemberInput{{Name: "Meera"}}},
+	}}).([]domain.BatchItem)
+	sharma, verma, friends := res[0].ID, res[1].ID, res[2].ID
+	j.must(admin, &domain.Invite{EventIDs: []string{haldi, sangeet, mehndi}, All: true})
+	j.must(admin, &domain.SetRSVP{UnitID: sharma, EventID: haldi, Status: domain.Yes, Note: "coming early", Source: domain.SourceAdmin})
+	j.must(domain.Root, &domain.SetRSVP{UnitID: verma, EventID: haldi, Status: domain.No, Source: domain.SourceWhatsApp, AnsweredAt: j.now - 5})
+	j.must(admin, &domain.Uninvite{EventIDs: []string{sangeet}, UnitIDs: []string{friends}})
+	j.must(admin, &domain.DeleteEvent{ID: mehndi})
+	j.must(admin, &domain.DeleteUnit{ID: friends})
+	kinds := map[string]bool{}
+	for i := range j.changes {
+		kinds[j.changes[i].Kind()] = true
+	}
+	if len(kinds) != payloadKinds() {
+		j.t.Fatalf("everyKind produced kinds %v, want all %d", kinds, payloadKinds())
+	}
+	return j
+}
+
+// payloadKinds is the number of payload pointers in domain.Change.
+func payloadKinds() int {
+	n := 0
+	rt := reflect.TypeFor[domain.Change]()
+	for i := range rt.NumField() {
+		if rt.Field(i).Type.Kind() == reflect.Pointer {
+			n++
+		}
+	}
+	return n
+}
+
+// synthetic returns changes seq from..to of a wedding, each an RSVP whose
+// content depends on its sequence, so a record read back under the wrong
+// key is noticed. Storage does not apply changes, so they need not fit a
+// wedding's state.
+func synthetic(from, to uint64) []domain.Change {
+	out := make([]domain.Change, 0, to-from+1)
+	for s := from; s <= to; s++ {
+		out = append(out, domain.Change{
+			Seq: s,
+			At:  t0 + domain.Instant(s),
+			By:  "t-admin",
+			RSVPRecorded: &domain.RSVPRecorded{
+				UnitID:     "u" + strconv.FormatUint(s%97, 36),
+				EventID:    "e" + strconv.FormatUint(s%7, 36),
+				Status:     domain.RSVPStatus(s % 4),
+				Headcount:  int32(s % 5),
+				Source:     domain.Source(s % 3),
+				AnsweredAt: t0 + domain.Instant(s),
+				Note:       fmt.Sprintf("note %d", s),
+			},
+		})
+	}
+	return out
+}
+
+// replayAll returns every change Replay yields from seq from.
+func replayAll(t testing.TB, db *storage.DB, wedding string, from uint64) ([]domain.Change, error) {
+	t.Helper()
+	var got []domain.Change
+	err := db.Replay(wedding, from, func(c *domain.Change) error {
+		got = append(got, *c)
+		return nil
+	})
+	return got, err
+}
+
+// norm returns a deep copy of v's exported data in which every empty slice
+// or map is nil: msgpack's omitempty turns an empty slice into an absent
+// field, which decodes as nil, and whether a slice was ever allocated is
+// not data. Unexported fields are left zero.
+func norm[T any](v T) T {
+	return normCopy(reflect.ValueOf(v)).Interface().(T)
+}
+
+func normCopy(v reflect.Value) reflect.Value {
+	out := reflect.New(v.Type()).Elem()
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			p := reflect.New(v.Type().Elem())
+			p.Elem().Set(normCopy(v.Elem()))
+			out.Set(p)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				out.Field(i).Set(normCopy(v.Field(i)))
+			}
+		}
+	case reflect.Slice:
+		if v.Len() > 0 {
+			s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			for i := range v.Len() {
+				s.Index(i).Set(normCopy(v.Index(i)))
+			}
+			out.Set(s)
+		}
+	case reflect.Map:
+		if v.Len() > 0 {
+			m := reflect.MakeMapWithSize(v.Type(), v.Len())
+			for it := v.MapRange(); it.Next(); {
+				m.SetMapIndex(it.Key(), normCopy(it.Value()))
+			}
+			out.Set(m)
+		}
+	default:
+		out.Set(v)
+	}
+	return out
+}
+
+// sameChanges reports the first difference between two change lists.
+func sameChanges(got, want []domain.Change) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d changes, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(norm(got[i]), norm(want[i])) {
+			return fmt.Sprintf("change %d (seq %d, %s):\n got %s\nwant %s", i, want[i].Seq, want[i].Kind(), dump(got[i]), dump(want[i]))
+		}
+	}
+	return ""
+}
+
+// dump prints a change with its payload dereferenced.
+func dump(c domain.Change) string {
+	s := fmt.Sprintf("{Seq:%d At:%d By:%q", c.Seq, c.At, c.By)
+	rv := reflect.ValueOf(c)
+	for i := range rv.NumField() {
+		if f := rv.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
+			s += fmt.Sprintf(" %s:%+v", rv.Type().Field(i).Name, f.Elem().Interface())
+		}
+	}
+	return s + "}"
+}
