@@ -153,6 +153,7 @@ func benchDurable(b *testing.B, nWeddings int) {
 	// Warm up: every wedding active, Pebble's WAL in steady state.
 	runRSVPs(b, e, weddings, evs, units, 2*benchCallers)
 	n := b.N
+	b.ReportAllocs()
 	b.ResetTimer()
 	cmds := runRSVPs(b, e, weddings, evs, units, n)
 	b.StopTimer()

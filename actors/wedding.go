@@ -56,7 +56,7 @@ type job struct {
 	batch *storage.Batch // started (in the WAL pipeline), not yet durable
 	prev  *job           // for jobs without a batch
 	once  sync.Once
-	done  chan struct{} // closed once the job is finished
+	done  atomic.Bool // set once the job is finished
 	err   error
 }
 
@@ -81,6 +81,7 @@ func (j *job) finish() {
 			j.err = err
 		}
 		_ = j.batch.Close()
+		j.batch = nil
 	}
 	if j.err != nil {
 		if a.failing.CompareAndSwap(false, true) {
@@ -97,7 +98,7 @@ func (j *job) finish() {
 		}
 	}
 	a.h.done(len(j.replies))
-	close(j.done)
+	j.done.Store(true)
 }
 
 type pendingReply struct {
@@ -252,7 +253,7 @@ func (a *weddingActor) now() domain.Instant {
 // its flush behind whatever is already in the mailbox.
 func (a *weddingActor) tail(c *actor.Context) *job {
 	if a.pending == nil {
-		a.pending = &job{a: a, done: make(chan struct{})}
+		a.pending = &job{a: a}
 	}
 	if !a.flushScheduled {
 		a.flushScheduled = true
@@ -266,15 +267,7 @@ func (a *weddingActor) busy() bool {
 	if a.pending != nil {
 		return true
 	}
-	if a.lastBatch == nil {
-		return false
-	}
-	select {
-	case <-a.lastBatch.done:
-		return false
-	default:
-		return true
-	}
+	return a.lastBatch != nil && !a.lastBatch.done.Load()
 }
 
 // answer replies now if nothing is waiting for the disk, else behind the

@@ -821,8 +821,14 @@ func (c *SetRSVP) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		res.RSVP, res.Stale = cur, at < cur.AnsweredAt
 		return nil, res, nil
 	}
-	r := RSVPRecorded{UnitID: u.ID, EventID: c.EventID, Status: c.Status, Headcount: hc,
-		Source: c.Source, AnsweredAt: at, Note: c.Note}
+	// RSVPs are most of a wedding's traffic: one allocation holds the
+	// change and its payload.
+	alloc := &struct {
+		changes [1]Change
+		r       RSVPRecorded
+	}{r: RSVPRecorded{UnitID: u.ID, EventID: c.EventID, Status: c.Status, Headcount: hc,
+		Source: c.Source, AnsweredAt: at, Note: c.Note}}
+	alloc.changes[0].RSVPRecorded = &alloc.r
 	res.RSVP = RSVP{Status: c.Status, Headcount: hc, Source: c.Source, AnsweredAt: at, Note: c.Note, Seq: w.Seq + 1}
-	return []Change{{RSVPRecorded: &r}}, res, nil
+	return alloc.changes[:], res, nil
 }

@@ -23,6 +23,14 @@ var ErrCorrupt = errors.New("storage: corrupt data")
 // AppendChange appends the encoding of c to buf.
 func AppendChange(buf []byte, c *domain.Change) ([]byte, error) {
 	w := bytes.NewBuffer(buf)
+	if err := writeChange(w, c); err != nil {
+		return buf, err
+	}
+	return w.Bytes(), nil
+}
+
+// writeChange writes the encoding of c to w.
+func writeChange(w *bytes.Buffer, c *domain.Change) error {
 	w.WriteByte(ChangeFormatV1)
 	enc := msgpack.GetEncoder()
 	defer msgpack.PutEncoder(enc)
@@ -34,9 +42,9 @@ func AppendChange(buf []byte, c *domain.Change) ([]byte, error) {
 		err = enc.Encode(c)
 	}
 	if err != nil {
-		return buf, fmt.Errorf("storage: encode change seq %d: %w", c.Seq, err)
+		return fmt.Errorf("storage: encode change seq %d: %w", c.Seq, err)
 	}
-	return w.Bytes(), nil
+	return nil
 }
 
 // encodeRSVPChange writes an RSVP change, the hot path (most of a wedding's

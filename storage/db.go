@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -159,7 +161,7 @@ type Batch struct {
 	first   uint64
 	last    uint64
 	key     []byte
-	val     []byte
+	val     bytes.Buffer
 	db      *pebble.DB
 	pb      *pebble.Batch
 	n       int
@@ -167,9 +169,15 @@ type Batch struct {
 	started bool
 }
 
-// NewBatch starts a journal batch for a wedding.
+// batchPool recycles Batch structs and their encoding buffers: one is
+// taken per journal commit.
+var batchPool = sync.Pool{New: func() any { return new(Batch) }}
+
+// NewBatch starts a journal batch for a wedding. Close it when done.
 func (d *DB) NewBatch(wedding string) *Batch {
-	return &Batch{wedding: wedding, db: d.pdb, pb: d.pdb.NewBatch()}
+	b := batchPool.Get().(*Batch)
+	b.wedding, b.db, b.pb = wedding, d.pdb, d.pdb.NewBatch()
+	return b
 }
 
 // Add encodes a change into the batch. Changes must come in sequence.
@@ -177,13 +185,12 @@ func (b *Batch) Add(c *domain.Change) error {
 	if b.n > 0 && c.Seq != b.last+1 {
 		return fmt.Errorf("%w: %d after %d", ErrOutOfSeq, c.Seq, b.last)
 	}
-	var err error
-	b.val, err = AppendChange(b.val[:0], c)
-	if err != nil {
+	b.val.Reset()
+	if err := writeChange(&b.val, c); err != nil {
 		return err
 	}
 	b.key = seqKey(b.key[:0], prefixJournal, b.wedding, c.Seq)
-	if err := b.pb.Set(b.key, b.val, nil); err != nil {
+	if err := b.pb.Set(b.key, b.val.Bytes(), nil); err != nil {
 		return fmt.Errorf("storage: batch set: %w", err)
 	}
 	if b.n == 0 {
@@ -265,7 +272,16 @@ func (b *Batch) Reset() {
 // requires it).
 func (b *Batch) Close() error {
 	_ = b.Wait()
-	return b.pb.Close()
+	err := b.pb.Close()
+	// Keep the buffers, drop the references; large buffers are not kept.
+	key, val := b.key[:0], b.val
+	*b = Batch{key: key}
+	if val.Cap() <= 64<<10 {
+		b.val = val
+		b.val.Reset()
+	}
+	batchPool.Put(b)
+	return err
 }
 
 // Append is Add for each change, then Commit.
