@@ -82,7 +82,6 @@ func (d *directory) activate(m activate) (*handle, error) {
 	// still registered, and the previous activation may still be stopping.
 	h.pid = d.e.hw.Spawn(func() actor.Receiver { return a }, "wedding",
 		actor.WithID(m.id+"."+strconv.FormatUint(d.gen, 36)),
-		actor.WithMiddleware(recoverWeddingPanics),
 		actor.WithInboxSize(1024))
 	d.e.index.put(h)
 	return h, nil

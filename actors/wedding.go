@@ -137,7 +137,17 @@ type weddingActor struct {
 	sinceSnap uint64
 }
 
+// Receive handles one message. A panic anywhere in it is recovered here
+// (see onPanic), so hollywood's own restart path never runs. NB: this is a
+// deferred recover rather than a hollywood middleware: hollywood builds the
+// middleware chain anew for every message, an allocation per message on
+// the hottest path.
 func (a *weddingActor) Receive(c *actor.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			a.onPanic(c.Message(), v)
+		}
+	}()
 	switch m := c.Message().(type) {
 	case actor.Started:
 		// Started runs on the spawner's goroutine: load on our own.
@@ -459,19 +469,5 @@ func (a *weddingActor) stop(c *actor.Context) {
 	}
 	if err != nil {
 		a.e.log.Warn().Err(err).Str("wedding_id", a.h.id).Msg("snapshot at stop failed")
-	}
-}
-
-// recoverWeddingPanics is the middleware that keeps hollywood's restart
-// path from ever running for a wedding.
-func recoverWeddingPanics(next actor.ReceiveFunc) actor.ReceiveFunc {
-	return func(c *actor.Context) {
-		defer func() {
-			if v := recover(); v != nil {
-				a := c.Receiver().(*weddingActor)
-				a.onPanic(c.Message(), v)
-			}
-		}()
-		next(c)
 	}
 }
