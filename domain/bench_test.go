@@ -49,7 +49,7 @@ func BenchmarkExecuteRSVP(b *testing.B) {
 				Source:     domain.SourceWhatsApp,
 				AnsweredAt: now,
 			}
-			changes, _, err := f.w.Execute(&cmd, domain.Meta{By: guest, Now: now})
+			changes, _, err := f.w.Execute(&cmd, domain.Meta{By: domain.Root, Now: now})
 			if err != nil || len(changes) != 1 {
 				b.Fatalf("iteration %d: %d changes, %v", i, len(changes), err)
 			}
