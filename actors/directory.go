@@ -26,6 +26,8 @@ type (
 		done chan bool // optional
 	}
 	stoppedMsg struct{ h *handle }
+	// closeAll answers every handle, active or stopping (Engine.Close).
+	closeAll struct{ reply chan []*handle }
 )
 
 // directory activates wedding actors on first use and passivates idle ones.
@@ -49,6 +51,12 @@ func (d *directory) Receive(c *actor.Context) {
 		if m.done != nil {
 			m.done <- ok
 		}
+	case closeAll:
+		all := d.e.index.all()
+		for _, h := range d.stopping {
+			all = append(all, h)
+		}
+		m.reply <- all
 	case stoppedMsg:
 		if d.stopping[m.h.id] == m.h {
 			delete(d.stopping, m.h.id)

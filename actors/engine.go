@@ -288,7 +288,21 @@ func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error)
 func (e *Engine) Close(ctx context.Context) error {
 	e.closed.Store(true)
 	e.stopOnce.Do(func() { close(e.sweeper) })
-	for _, h := range e.index.all() {
+	// Ask the directory: it is the only one that activates and passivates,
+	// so after this message nothing new starts, and it knows the weddings
+	// that are still stopping.
+	ask := closeAll{reply: make(chan []*handle, 1)}
+	e.hw.Send(e.dir, ask)
+	var all []*handle
+	select {
+	case all = <-ask.reply:
+	case <-ctx.Done():
+		return fmt.Errorf("actors: close: directory did not answer: %w", ctx.Err())
+	}
+	for _, h := range all {
+		if e.index.get(h.id) != h {
+			continue // already stopping
+		}
 		for !h.retire() {
 			if ctx.Err() != nil {
 				return fmt.Errorf("actors: close: wedding %s still busy: %w", h.id, ctx.Err())
@@ -297,6 +311,8 @@ func (e *Engine) Close(ctx context.Context) error {
 		}
 		e.index.remove(h)
 		e.hw.Send(h.pid, stop{})
+	}
+	for _, h := range all {
 		select {
 		case <-h.stopped:
 		case <-ctx.Done():
@@ -305,6 +321,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Err reports a storage failure (storage.ErrFailed): after one, the engine
+// refuses every write and must be restarted to recover from disk.
+func (e *Engine) Err() error { return e.db.Err() }
 
 func (e *Engine) sweepIdle() {
 	t := time.NewTicker(max(e.cfg.IdleTimeout/4, 10*time.Millisecond))

@@ -60,8 +60,9 @@ func loadFrom(db *storage.DB, id string, snapSeq, last uint64) (w *domain.Weddin
 		if err != nil {
 			return nil, err
 		}
-		if h.WeddingID != id {
-			return nil, fmt.Errorf("%w: snapshot of wedding %q stored under %q", snapshot.ErrCorrupt, h.WeddingID, id)
+		if h.WeddingID != id || h.Seq != snapSeq {
+			return nil, fmt.Errorf("%w: snapshot of wedding %q at %d stored under %q at %d",
+				snapshot.ErrCorrupt, h.WeddingID, h.Seq, id, snapSeq)
 		}
 	}
 	if err := db.Replay(id, w.Seq+1, w.Apply); err != nil {

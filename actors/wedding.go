@@ -54,10 +54,14 @@ type job struct {
 	holdReplies bool
 
 	batch *storage.Batch // started (in the WAL pipeline), not yet durable
-	prev  *job           // for jobs without a batch
-	once  sync.Once
-	done  atomic.Bool // set once the job is finished
-	err   error
+	// prev is the batch job flushed before this one: a job finishes only
+	// after it (so views, prunes and failures follow journal order).
+	prev *job
+	// snapErr: an operator's forced snapshot could not be taken.
+	snapErr error
+	once    sync.Once
+	done    atomic.Bool // set once the job is finished
+	err     error
 }
 
 // wait blocks until the job's changes are durable (and so everything
@@ -131,8 +135,10 @@ type weddingActor struct {
 	// lastBatch is the newest flushed job that wrote to the journal; when
 	// it is durable, everything flushed before it is too.
 	lastBatch *job
-	failing   atomic.Bool // a commit failed; the actor is told once
-	lastView  *domain.View
+	// held is a job flushed during recovery whose replies wait for it.
+	held     *job
+	failing  atomic.Bool // a commit failed; the actor is told once
+	lastView *domain.View
 	// sinceSnap counts changes applied since the last snapshot.
 	sinceSnap uint64
 }
@@ -309,13 +315,22 @@ func (a *weddingActor) flush(publish bool) {
 		return
 	}
 	// NB: j stays pending until the work that could panic is done, so a
-	// panic here still finds it (and drains it) in onPanic.
+	// panic here still finds it (and drains it) in onPanic. A retry after
+	// a panic starts from scratch: nothing built from the live state is kept.
+	if j.batch != nil {
+		_ = j.batch.Close()
+		j.batch = nil
+	}
+	j.snap, j.view, j.snapErr = nil, nil, nil
 	if publish && (j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery) {
 		b, err := snapshot.Encode(a.w, a.e.cfg.Now())
 		if err != nil {
 			a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("snapshot encode failed")
+			j.snapErr = err
 		}
 		j.snap, j.snapSeq = b, a.w.Seq
+	} else if j.force {
+		j.snapErr = errors.New("actors: snapshot not taken: the wedding is recovering from an internal error")
 	}
 	if publish && len(j.changes) > 0 {
 		j.view = a.w.View(a.lastView)
@@ -343,10 +358,14 @@ func (a *weddingActor) flush(publish bool) {
 		a.lastView = j.view
 	}
 	j.err = startErr
+	j.prev = a.lastBatch
 	if j.batch != nil {
 		a.lastBatch = j
-	} else {
-		j.prev = a.lastBatch
+	}
+	if startErr != nil {
+		// The journal did not take this batch: the live state is ahead of
+		// it, and nothing decided from here on may be acknowledged.
+		a.breakDown(fmt.Errorf("journal write failed: %w", startErr))
 	}
 	if !j.holdReplies {
 		a.release(j)
@@ -360,6 +379,9 @@ func (a *weddingActor) release(j *job) {
 	for _, p := range j.replies {
 		rep := p.rep
 		rep.job = j
+		if p.req.snapshot && j.snapErr != nil && rep.err == nil {
+			rep.err = j.snapErr
+		}
 		p.req.reply <- rep
 	}
 	if len(j.replies) == 0 {
@@ -377,39 +399,59 @@ func resultOf(rep reply) (Result, error) {
 	return rep.result, rep.err
 }
 
-// drain flushes the pending job (without publishing from the live state)
-// and waits until everything flushed is durable. It returns the flushed
-// job, whose replies the caller releases (after a reload), or nil.
-func (a *weddingActor) drain() *job {
-	var held *job
+// drain flushes the pending job (without building anything from the live
+// state) and waits until everything flushed is durable. The flushed job is
+// kept in a.held, its replies unsent: the caller releases them once the
+// wedding is trustworthy again.
+func (a *weddingActor) drain() {
 	if a.pending != nil {
 		a.pending.holdReplies = true
-		held = a.pending
+		a.held = a.pending
 		a.flush(false)
 	}
-	if held != nil {
-		_ = held.wait()
+	if a.held != nil {
+		_ = a.held.wait()
 	} else if a.lastBatch != nil {
 		_ = a.lastBatch.wait()
 	}
-	return held
 }
 
-// onCommitFailed: the disk refused a commit, so the state is ahead of it.
-// Wait for everything in flight (it fails too), fail what was pending, and
-// start again from what storage holds.
-func (a *weddingActor) onCommitFailed(err error) {
-	a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("journal commit failed; reloading wedding")
-	if held := a.drain(); held != nil {
-		if held.err == nil {
-			held.err = err
+// releaseHeld answers the callers of the job drain held back.
+func (a *weddingActor) releaseHeld() {
+	if j := a.held; j != nil {
+		a.held = nil
+		a.release(j)
+	}
+}
+
+// breakDown marks the wedding unusable: every request still waiting in the
+// actor fails, and every later one is refused with ErrUnavailable. A
+// storage failure breaks the whole engine (storage.ErrFailed: restart to
+// recover from disk); another cause (a wedding that cannot be loaded) lasts
+// until the wedding is passivated and activated again.
+func (a *weddingActor) breakDown(err error) {
+	if a.broken == nil {
+		a.broken = err
+		a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("wedding unavailable")
+	}
+	if j := a.pending; j != nil {
+		a.pending = nil
+		if j.err == nil {
+			j.err = err
 		}
-		a.release(held)
+		j.prev = a.lastBatch
+		a.release(j)
 	}
-	if rerr := a.reload(); rerr != nil {
-		a.broken = rerr
+	if j := a.held; j != nil && j.err == nil && !j.done.Load() {
+		j.err = err
 	}
-	a.failing.Store(false)
+}
+
+// onCommitFailed: the disk refused a commit. Pebble may still hold the
+// failed batch in memory, so the wedding is not reloaded from it: it
+// refuses everything until the engine is restarted.
+func (a *weddingActor) onCommitFailed(err error) {
+	a.breakDown(fmt.Errorf("journal commit failed: %w", err))
 }
 
 // onPanic runs when handling msg panicked: the state may be half changed.
@@ -418,8 +460,8 @@ func (a *weddingActor) onCommitFailed(err error) {
 func (a *weddingActor) onPanic(msg any, v any) {
 	defer func() {
 		if v2 := recover(); v2 != nil {
-			a.broken = fmt.Errorf("actors: recovery from a panic panicked: %v", v2)
-			a.e.log.Error().Str("wedding_id", a.h.id).Interface("panic", v2).Msg("wedding broken")
+			a.breakDown(fmt.Errorf("actors: recovery from a panic panicked: %v", v2))
+			a.releaseHeld()
 		}
 	}()
 	a.e.log.Error().Str("wedding_id", a.h.id).Interface("panic", v).Bytes("stack", debug.Stack()).
@@ -427,16 +469,17 @@ func (a *weddingActor) onPanic(msg any, v any) {
 	if r, ok := msg.(*request); ok && !r.answered {
 		a.deliver(r, reply{err: ErrInternal})
 	}
-	held := a.drain()
-	if rerr := a.reload(); rerr != nil {
-		a.broken = rerr
-		if held != nil && held.err == nil {
-			held.err = errors.Join(held.err, rerr)
+	a.drain()
+	if last := a.lastBatch; last != nil && last.err != nil {
+		a.breakDown(last.err)
+	} else if a.broken == nil {
+		if err := a.reload(); err != nil {
+			// What was committed stays committed: its callers still get
+			// their answers; the wedding is unusable from here on.
+			a.breakDown(err)
 		}
 	}
-	if held != nil {
-		a.release(held)
-	}
+	a.releaseHeld()
 }
 
 // stop makes everything durable, snapshots and stops the actor. The handle

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -35,6 +36,10 @@ var (
 	ErrBadID     = errors.New("storage: wedding id is empty or contains a NUL byte")
 	ErrOutOfSeq  = errors.New("storage: changes are not in sequence")
 	ErrNewFormat = errors.New("storage: data directory has a newer format than this engine")
+	// ErrFailed: a journal write failed. Pebble may hold the failed batch in
+	// memory although it is not on disk, so nothing more is written or
+	// trusted; restart the engine to recover from what is on disk.
+	ErrFailed = errors.New("storage: a journal write failed; restart the engine to recover from disk")
 )
 
 // Options tune the database. The zero value is the production default.
@@ -67,7 +72,23 @@ func (o Options) walMinSyncInterval() time.Duration {
 
 // DB is the engine's database.
 type DB struct {
-	pdb *pebble.DB
+	pdb    *pebble.DB
+	failed atomic.Pointer[error]
+}
+
+// Err returns ErrFailed (wrapping the cause) once a journal write has
+// failed, and nil before.
+func (d *DB) Err() error {
+	if p := d.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (d *DB) fail(cause error) error {
+	err := fmt.Errorf("%w: %v", ErrFailed, cause)
+	d.failed.CompareAndSwap(nil, &err)
+	return d.Err()
 }
 
 // Open opens (creating if needed) the database in dir.
@@ -162,6 +183,7 @@ type Batch struct {
 	last    uint64
 	key     []byte
 	val     bytes.Buffer
+	owner   *DB
 	db      *pebble.DB
 	pb      *pebble.Batch
 	n       int
@@ -176,7 +198,7 @@ var batchPool = sync.Pool{New: func() any { return new(Batch) }}
 // NewBatch starts a journal batch for a wedding. Close it when done.
 func (d *DB) NewBatch(wedding string) *Batch {
 	b := batchPool.Get().(*Batch)
-	b.wedding, b.db, b.pb = wedding, d.pdb, d.pdb.NewBatch()
+	b.wedding, b.owner, b.db, b.pb = wedding, d, d.pdb, d.pdb.NewBatch()
 	return b
 }
 
@@ -226,11 +248,14 @@ func (b *Batch) Commit() error {
 //
 // NB: Start uses pebble's ApplyNoSyncWait, marked experimental upstream;
 // TestBatchStartOrder checks the ordering promise we rely on.
-func (b *Batch) Start() error {
+func (b *Batch) Start() (err error) {
 	if b.n == 0 && !b.snap {
 		return nil
 	}
 	if err := checkID(b.wedding); err != nil {
+		return err
+	}
+	if err := b.owner.Err(); err != nil {
 		return err
 	}
 	if b.n > 0 {
@@ -240,8 +265,15 @@ func (b *Batch) Start() error {
 			return fmt.Errorf("storage: batch meta: %w", err)
 		}
 	}
+	// Pebble panics on a sticky WAL error (holding its commit mutex): no
+	// write may follow, so the whole DB is marked failed.
+	defer func() {
+		if v := recover(); v != nil {
+			err = b.owner.fail(fmt.Errorf("pebble panicked committing wedding %s: %v", b.wedding, v))
+		}
+	}()
 	if err := b.db.ApplyNoSyncWait(b.pb, pebble.Sync); err != nil {
-		return fmt.Errorf("storage: commit wedding %s seq %d..%d: %w", b.wedding, b.first, b.last, err)
+		return b.owner.fail(fmt.Errorf("commit wedding %s seq %d..%d: %w", b.wedding, b.first, b.last, err))
 	}
 	b.started = true
 	return nil
@@ -255,7 +287,7 @@ func (b *Batch) Wait() error {
 	}
 	b.started = false
 	if err := b.pb.SyncWait(); err != nil {
-		return fmt.Errorf("storage: sync wedding %s seq %d..%d: %w", b.wedding, b.first, b.last, err)
+		return b.owner.fail(fmt.Errorf("sync wedding %s seq %d..%d: %w", b.wedding, b.first, b.last, err))
 	}
 	return nil
 }
@@ -412,6 +444,9 @@ func (d *DB) TruncateJournal(wedding string, before uint64) error {
 	if err := checkID(wedding); err != nil {
 		return err
 	}
+	if err := d.Err(); err != nil {
+		return err
+	}
 	if before == 0 {
 		return nil
 	}
@@ -426,6 +461,9 @@ func (d *DB) TruncateJournal(wedding string, before uint64) error {
 // PutSnapshot stores a snapshot of a wedding at seq, durably.
 func (d *DB) PutSnapshot(wedding string, seq uint64, data []byte) error {
 	if err := checkID(wedding); err != nil {
+		return err
+	}
+	if err := d.Err(); err != nil {
 		return err
 	}
 	if err := d.pdb.Set(seqKey(nil, prefixSnapshot, wedding, seq), data, pebble.Sync); err != nil {
@@ -466,6 +504,9 @@ func (d *DB) DeleteSnapshot(wedding string, seq uint64) error {
 	if err := checkID(wedding); err != nil {
 		return err
 	}
+	if err := d.Err(); err != nil {
+		return err
+	}
 	return d.pdb.Delete(seqKey(nil, prefixSnapshot, wedding, seq), pebble.Sync)
 }
 
@@ -491,6 +532,9 @@ func (b *Batch) PutSnapshot(seq uint64, data []byte) error {
 // changes. It only deletes what a kept snapshot covers, so it is not
 // synced: a crash merely leaves the deletion to be done again.
 func (d *DB) Prune(wedding string, keep int, tail uint64) error {
+	if err := d.Err(); err != nil {
+		return err
+	}
 	seqs, err := d.SnapshotSeqs(wedding)
 	if err != nil || len(seqs) == 0 || keep < 1 {
 		return err
