@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/deepnorm"
 	"github.com/parinayaos/engine/snapshot"
 )
 
@@ -224,50 +225,8 @@ func parts(t testing.TB, b []byte) (version byte, seq uint64, createdAt int64, i
 		string(b[fixedLen : fixedLen+idLen]), b[fixedLen+idLen+8:]
 }
 
-// norm returns a deep copy of v's exported data in which every empty slice
-// or map is nil: msgpack's omitempty turns an empty slice into an absent
-// field, which decodes as nil, and whether a slice was ever allocated is
-// not state. Unexported fields (indexes, projections) are left zero.
-func norm[T any](v T) T {
-	return normCopy(reflect.ValueOf(v)).Interface().(T)
-}
-
-func normCopy(v reflect.Value) reflect.Value {
-	out := reflect.New(v.Type()).Elem()
-	switch v.Kind() {
-	case reflect.Pointer:
-		if !v.IsNil() {
-			p := reflect.New(v.Type().Elem())
-			p.Elem().Set(normCopy(v.Elem()))
-			out.Set(p)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				out.Field(i).Set(normCopy(v.Field(i)))
-			}
-		}
-	case reflect.Slice:
-		if v.Len() > 0 {
-			s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
-			for i := range v.Len() {
-				s.Index(i).Set(normCopy(v.Index(i)))
-			}
-			out.Set(s)
-		}
-	case reflect.Map:
-		if v.Len() > 0 {
-			m := reflect.MakeMapWithSize(v.Type(), v.Len())
-			for it := v.MapRange(); it.Next(); {
-				m.SetMapIndex(it.Key(), normCopy(it.Value()))
-			}
-			out.Set(m)
-		}
-	default:
-		out.Set(v)
-	}
-	return out
-}
+// norm: see deepnorm.Copy.
+func norm[T any](v T) T { return deepnorm.Copy(v) }
 
 // stateDiff describes the first difference between the exported states of
 // two weddings, or returns "".
