@@ -61,24 +61,18 @@ func Check(b []byte) error {
 			data = 2
 		case c >= 0xd4 && c <= 0xd8: // fixext 1..16: type byte + data
 			data = 1 + 1<<(c-0xd4)
-		case c == 0xdc || c == 0xde: // array16, map16
-			n, ok := readLen(b, pos, 2)
+		case c >= 0xdc && c <= 0xdf: // array16, array32, map16, map32
+			width := 2
+			if c == 0xdd || c == 0xdf {
+				width = 4
+			}
+			n, ok := readLen(b, pos, width)
 			if !ok {
 				return fmt.Errorf("%w: truncated length at %d", ErrMalformed, pos)
 			}
-			pos += 2
+			pos += width
 			items = n
-			if c == 0xde {
-				items = 2 * n
-			}
-		case c == 0xdd || c == 0xdf: // array32, map32
-			n, ok := readLen(b, pos, 4)
-			if !ok {
-				return fmt.Errorf("%w: truncated length at %d", ErrMalformed, pos)
-			}
-			pos += 4
-			items = n
-			if c == 0xdf {
+			if c >= 0xde {
 				items = 2 * n
 			}
 		}
