@@ -3,7 +3,9 @@ package actors_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
@@ -68,5 +70,37 @@ func TestWeddingPassivateAndReactivate(t *testing.T) {
 	}
 	if after.Seq != before.Seq || after.All.Events[1].NoUnits != 1 {
 		t.Fatalf("reactivated view seq %d no=%d, want seq %d no=1", after.Seq, after.All.Events[1].NoUnits, before.Seq)
+	}
+}
+
+// An unused wedding is passivated after IdleTimeout (snapshot first) and
+// comes back on its next use with everything it had.
+func TestWeddingIdlePassivation(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	e, db := openEngine(t, t.TempDir(), actors.Config{IdleTimeout: 40 * time.Millisecond, Now: now})
+	evs, units := seedWedding(t, e, "w1", 5, 1)
+	last := do(t, e, "w1", owner, &domain.SetRSVP{UnitID: units[0], EventID: evs[0], Status: domain.Maybe})
+	if e.Active() != 1 {
+		t.Fatalf("active = %d, want 1", e.Active())
+	}
+	clock.Add(int64(time.Hour))
+	deadline := time.Now().Add(10 * time.Second)
+	// Passivation leaves the index first, then the actor snapshots and
+	// stops: wait for both.
+	for {
+		seqs, _ := db.SnapshotSeqs("w1")
+		if e.Active() == 0 && len(seqs) > 0 && seqs[0] == last.Seq {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("idle wedding not passivated: active %d, snapshots %v, want one at %d", e.Active(), seqs, last.Seq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	v, err := e.View(context.Background(), "w1")
+	if err != nil || v.Seq != last.Seq || v.All.Events[0].MaybeUnits != 1 {
+		t.Fatalf("after reactivation: %v seq %d", err, v.Seq)
 	}
 }
