@@ -230,8 +230,8 @@ func (b *Batch) Len() int { return b.n }
 // Bytes is the batch's encoded size.
 func (b *Batch) Bytes() int { return len(b.pb.Repr()) }
 
-// Commit makes the batch durable (fsync) together with the wedding's
-// last-sequence record, atomically. Only after it returns nil may anyone be
+// Commit makes the batch durable (fsync), atomically: its last journal
+// key becomes the wedding's last sequence. Only after it returns nil may anyone be
 // told about the changes. The batch is consumed; call Reset to reuse it.
 func (b *Batch) Commit() error {
 	if err := b.Start(); err != nil {

@@ -13,7 +13,8 @@
 //
 //	"\x00format"                       → uint32 storage format version
 //	'j' wedding 0x00 seq(8)            → journal record: one encoded Change
-//	'm' wedding                        → wedding meta: lastSeq(8)
+//	'm' wedding                        → wedding meta: a sequence(8), written with
+//	                                     the wedding's first change and by truncation
 //	's' wedding 0x00 seq(8)            → snapshot bytes (see package snapshot)
 //
 // A journal record is a version byte followed by the msgpack encoding of a
@@ -22,6 +23,10 @@
 //	+---------+---------------------------+
 //	| ver (1) | msgpack(domain.Change)    |
 //	+---------+---------------------------+
+//
+// A wedding's last sequence is the key of its last journal record, written
+// in the same batch as the change, so it can never disagree with the
+// journal; the meta record holds it only once truncation left no record.
 //
 // Wedding ids are non-empty and contain no 0x00 byte (checked on write).
 //
