@@ -168,18 +168,6 @@ func (e *Engine) View(ctx context.Context, weddingID string) (*domain.View, erro
 	return v, nil
 }
 
-// Exists reports whether a wedding has been created (is stored).
-func (e *Engine) Exists(weddingID string) (bool, error) {
-	if h := e.index.get(weddingID); h != nil && h.view.Load() != nil {
-		return true, nil
-	}
-	_, err := e.db.LastSeq(weddingID)
-	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrBadID) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
 // call delivers a request to the wedding's actor, waits for its reply and,
 // if the reply comes with a job, for the job to be durable.
 //

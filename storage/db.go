@@ -177,7 +177,7 @@ func metaKey(wedding string) []byte {
 }
 
 // Batch collects one wedding's changes for one durable commit. It is not
-// safe for concurrent use; reuse it with Reset.
+// safe for concurrent use. Closed batches are recycled (NewBatch).
 type Batch struct {
 	wedding string
 	first   uint64
@@ -227,12 +227,10 @@ func (b *Batch) Add(c *domain.Change) error {
 // Len is the number of changes in the batch.
 func (b *Batch) Len() int { return b.n }
 
-// Bytes is the batch's encoded size.
-func (b *Batch) Bytes() int { return len(b.pb.Repr()) }
-
 // Commit makes the batch durable (fsync), atomically: its last journal
 // key becomes the wedding's last sequence. Only after it returns nil may anyone be
-// told about the changes. The batch is consumed; call Reset to reuse it.
+// told about the changes. The batch is consumed: Close it (it goes back to a
+// pool) and take a new one.
 func (b *Batch) Commit() error {
 	if err := b.Start(); err != nil {
 		return err
@@ -294,17 +292,12 @@ func (b *Batch) Wait() error {
 	return nil
 }
 
-// Reset empties the batch for reuse. A started batch is waited for first:
-// Pebble still uses it until its fsync is done.
-func (b *Batch) Reset() {
-	_ = b.Wait()
-	b.pb.Reset()
-	b.n, b.first, b.last, b.snap, b.started = 0, 0, 0, false, false
-}
-
 // Close releases the batch. A started batch is waited for first (Pebble
 // requires it).
 func (b *Batch) Close() error {
+	if b.pb == nil {
+		return nil // closed already: it must not go back to the pool twice
+	}
 	_ = b.Wait()
 	err := b.pb.Close()
 	// Keep the buffers, drop the references; large buffers are not kept.
