@@ -12,11 +12,12 @@ import (
 
 	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/internal/deepnorm"
+	"github.com/parinayaos/engine/internal/weddingtest"
 	"github.com/parinayaos/engine/snapshot"
 )
 
 // t0 is the creation time of every test wedding; clocks step from there.
-const t0 = domain.Instant(1_760_000_000_000_000_000)
+const t0 = weddingtest.Start
 
 // at is the fixed snapshot time, so encodings are reproducible.
 var at = time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
@@ -32,41 +33,25 @@ func hash(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
 // fixture drives a wedding through real domain commands with a stepping
 // clock.
-type fixture struct {
-	t   testing.TB
-	w   *domain.Wedding
-	now domain.Instant
-}
+type fixture struct{ *weddingtest.Journal }
 
 func newFixture(t testing.TB, id string) *fixture {
 	t.Helper()
-	f := &fixture{t: t, w: domain.New(), now: t0}
-	f.must(domain.Root, &domain.CreateWedding{ID: id, Name: "Asha & Rohan", Slug: "asha-rohan", Date: "2026-02-14"})
-	return f
-}
-
-func (f *fixture) must(by domain.Principal, cmd domain.Command) any {
-	f.t.Helper()
-	f.now += domain.Instant(1_000_000_000)
-	_, out, err := f.w.Execute(cmd, domain.Meta{By: by, Now: f.now})
-	if err != nil {
-		f.t.Fatalf("%T: %v", cmd, err)
-	}
-	return out
+	return &fixture{weddingtest.New(t, id)}
 }
 
 func (f *fixture) event(name string, startsAt domain.Instant, vis domain.Visibility) string {
-	f.t.Helper()
-	return f.must(admin, &domain.AddEvent{Name: name, StartsAt: startsAt, EndsAt: startsAt + 3_600_000_000_000, Venue: name + " lawn", Visibility: vis}).(domain.Event).ID
+	f.T.Helper()
+	return f.Must(admin, &domain.AddEvent{Name: name, StartsAt: startsAt, EndsAt: startsAt + 3_600_000_000_000, Venue: name + " lawn", Visibility: vis}).(domain.Event).ID
 }
 
 func (f *fixture) units(in ...domain.UnitInput) []string {
-	f.t.Helper()
-	res := f.must(admin, &domain.AddUnits{Units: in}).([]domain.BatchItem)
+	f.T.Helper()
+	res := f.Must(admin, &domain.AddUnits{Units: in}).([]domain.BatchItem)
 	ids := make([]string, len(res))
 	for i, r := range res {
 		if r.Err != nil {
-			f.t.Fatalf("unit %d: %v", i, r.Err)
+			f.T.Fatalf("unit %d: %v", i, r.Err)
 		}
 		ids[i] = r.ID
 	}
@@ -83,11 +68,11 @@ func ptr[T any](v T) *T { return &v }
 func realistic(t testing.TB) *domain.Wedding {
 	t.Helper()
 	f := newFixture(t, "w-realistic")
-	f.must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: hash("planner")})
-	f.must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideBride, Label: "bride's mother", Hash: hash("bride")})
-	f.must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideGroom, Hash: hash("groom")})
-	old := f.must(owner, &domain.IssueToken{Role: domain.RoleViewer, Label: "old link", Hash: hash("viewer")}).(domain.Token)
-	f.must(owner, &domain.RevokeToken{ID: old.ID})
+	f.Must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: hash("planner")})
+	f.Must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideBride, Label: "bride's mother", Hash: hash("bride")})
+	f.Must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideGroom, Hash: hash("groom")})
+	old := f.Must(owner, &domain.IssueToken{Role: domain.RoleViewer, Label: "old link", Hash: hash("viewer")}).(domain.Token)
+	f.Must(owner, &domain.RevokeToken{ID: old.ID})
 
 	day := domain.Instant(86_400_000_000_000)
 	haldi := f.event("Haldi", t0+10*day, domain.Public)
@@ -113,22 +98,22 @@ func realistic(t testing.TB) *domain.Wedding {
 		domain.UnitInput{Name: "Gupta", Side: domain.SideGroom, Members: []domain.MemberInput{{Name: "Vikram Gupta", Phone: "+919876500005"}}},
 	)
 	sharma, verma, friends, aunty, gupta := ids[0], ids[1], ids[2], ids[3], ids[4]
-	f.must(admin, &domain.UpdateUnit{ID: verma, Tags: &[]string{"family", "mumbai"}})
+	f.Must(admin, &domain.UpdateUnit{ID: verma, Tags: &[]string{"family", "mumbai"}})
 
-	f.must(admin, &domain.Invite{EventIDs: []string{haldi, mehndi, wedding}, All: true})
-	f.must(admin, &domain.Invite{EventIDs: []string{sangeet}, Tag: "family", Seats: 4})
-	f.must(admin, &domain.Invite{EventIDs: []string{sangeet, cancelled}, UnitIDs: []string{friends}, Seats: 2})
-	f.must(admin, &domain.Uninvite{EventIDs: []string{mehndi}, UnitIDs: []string{aunty}})
+	f.Must(admin, &domain.Invite{EventIDs: []string{haldi, mehndi, wedding}, All: true})
+	f.Must(admin, &domain.Invite{EventIDs: []string{sangeet}, Tag: "family", Seats: 4})
+	f.Must(admin, &domain.Invite{EventIDs: []string{sangeet, cancelled}, UnitIDs: []string{friends}, Seats: 2})
+	f.Must(admin, &domain.Uninvite{EventIDs: []string{mehndi}, UnitIDs: []string{aunty}})
 
-	f.must(admin, &domain.SetRSVP{UnitID: sharma, EventID: haldi, Status: domain.Yes})
-	f.must(admin, &domain.SetRSVP{UnitID: sharma, EventID: sangeet, Status: domain.Yes, Headcount: ptr[int32](3), Note: "Kabir has exams"})
-	f.must(engine, &domain.SetRSVP{UnitID: verma, EventID: wedding, Status: domain.Maybe, Source: domain.SourceWhatsApp, AnsweredAt: f.now - 7})
-	f.must(engine, &domain.SetRSVP{UnitID: friends, EventID: sangeet, Status: domain.No, Source: domain.SourceWeb, Note: "सॉरी!"})
-	f.must(admin, &domain.SetRSVP{UnitID: aunty, EventID: wedding, Status: domain.Yes, Headcount: ptr[int32](1)})
-	f.must(admin, &domain.SetRSVP{UnitID: gupta, EventID: haldi, Status: domain.Yes})
-	f.must(admin, &domain.DeleteUnit{ID: gupta})
-	f.must(admin, &domain.DeleteEvent{ID: cancelled})
-	return f.w
+	f.Must(admin, &domain.SetRSVP{UnitID: sharma, EventID: haldi, Status: domain.Yes})
+	f.Must(admin, &domain.SetRSVP{UnitID: sharma, EventID: sangeet, Status: domain.Yes, Headcount: ptr[int32](3), Note: "Kabir has exams"})
+	f.Must(engine, &domain.SetRSVP{UnitID: verma, EventID: wedding, Status: domain.Maybe, Source: domain.SourceWhatsApp, AnsweredAt: f.Now - 7})
+	f.Must(engine, &domain.SetRSVP{UnitID: friends, EventID: sangeet, Status: domain.No, Source: domain.SourceWeb, Note: "सॉरी!"})
+	f.Must(admin, &domain.SetRSVP{UnitID: aunty, EventID: wedding, Status: domain.Yes, Headcount: ptr[int32](1)})
+	f.Must(admin, &domain.SetRSVP{UnitID: gupta, EventID: haldi, Status: domain.Yes})
+	f.Must(admin, &domain.DeleteUnit{ID: gupta})
+	f.Must(admin, &domain.DeleteEvent{ID: cancelled})
+	return f.W
 }
 
 // big builds the benchmark wedding: units units of three members with
@@ -137,7 +122,7 @@ func realistic(t testing.TB) *domain.Wedding {
 func big(tb testing.TB, units, events int) *domain.Wedding {
 	tb.Helper()
 	f := newFixture(tb, "w-big")
-	f.must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: hash("planner")})
+	f.Must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: hash("planner")})
 	eventIDs := make([]string, events)
 	for i := range eventIDs {
 		eventIDs[i] = f.event("Event "+strconv.Itoa(i), t0+domain.Instant(i+1)*3_600_000_000_000, domain.Visibility(i%2))
@@ -153,20 +138,20 @@ func big(tb testing.TB, units, events int) *domain.Wedding {
 		}
 	}
 	ids := f.units(in...)
-	f.must(admin, &domain.Invite{EventIDs: eventIDs, All: true})
+	f.Must(admin, &domain.Invite{EventIDs: eventIDs, All: true})
 	for i, id := range ids {
 		for e, eid := range eventIDs {
 			switch (i + e) % 9 {
 			case 0:
-				f.must(admin, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.Yes})
+				f.Must(admin, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.Yes})
 			case 1:
-				f.must(engine, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.No, Source: domain.SourceWhatsApp})
+				f.Must(engine, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.No, Source: domain.SourceWhatsApp})
 			case 2:
-				f.must(engine, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.Maybe, Source: domain.SourceWeb, Note: "will confirm"})
+				f.Must(engine, &domain.SetRSVP{UnitID: id, EventID: eid, Status: domain.Maybe, Source: domain.SourceWeb, Note: "will confirm"})
 			}
 		}
 	}
-	return f.w
+	return f.W
 }
 
 func mustEncode(t testing.TB, w *domain.Wedding) []byte {

@@ -126,17 +126,17 @@ func TestEncodeIsDeterministic(t *testing.T) {
 func goldenWedding(t testing.TB) *domain.Wedding {
 	t.Helper()
 	f := newFixture(t, "w-golden")
-	f.must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideBride, Label: "bride's side", Hash: hash("golden-bride")})
+	f.Must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideBride, Label: "bride's side", Hash: hash("golden-bride")})
 	haldi := f.event("Haldi", t0+86_400_000_000_000, domain.Public)
 	sangeet := f.event("Sangeet", t0+2*86_400_000_000_000, domain.InviteOnly)
 	ids := f.units(domain.UnitInput{Name: "Sharma family", Side: domain.SideBride, Tags: []string{"family"}, Members: []domain.MemberInput{
 		{Name: "Anil Sharma", Phone: "+919876543210", Email: "anil@example.com"},
 		{Name: "Sunita Sharma", Primary: true},
 	}})
-	f.must(admin, &domain.Invite{EventIDs: []string{haldi, sangeet}, UnitIDs: ids, Seats: 3})
-	f.must(engine, &domain.SetRSVP{UnitID: ids[0], EventID: sangeet, Status: domain.Yes, Headcount: ptr[int32](2),
+	f.Must(admin, &domain.Invite{EventIDs: []string{haldi, sangeet}, UnitIDs: ids, Seats: 3})
+	f.Must(engine, &domain.SetRSVP{UnitID: ids[0], EventID: sangeet, Status: domain.Yes, Headcount: ptr[int32](2),
 		Source: domain.SourceWhatsApp, Note: "दो लोग"})
-	return f.w
+	return f.W
 }
 
 const goldenPath = "testdata/v1/wedding.snap"

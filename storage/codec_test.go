@@ -140,7 +140,7 @@ func TestChangeRoundTrip(t *testing.T) {
 	sets := map[string][]domain.Change{
 		"full":   fullChanges(),
 		"edge":   edgeChanges(),
-		"domain": everyKind(t, "w1").changes,
+		"domain": everyKind(t, "w1").Changes,
 	}
 	for name, changes := range sets {
 		for _, c := range changes {
@@ -246,7 +246,7 @@ func TestDecodeChangeMalformed(t *testing.T) {
 // errors are ErrCorrupt, and whatever it accepts re-encodes to a record that
 // decodes to the same change (and is a fixed point of the encoding).
 func FuzzDecodeChange(f *testing.F) {
-	for _, c := range append(append(fullChanges(), edgeChanges()...), everyKind(f, "w1").changes...) {
+	for _, c := range append(append(fullChanges(), edgeChanges()...), everyKind(f, "w1").Changes...) {
 		b, err := storage.AppendChange(nil, &c)
 		if err != nil {
 			f.Fatal(err)

@@ -44,8 +44,8 @@ func TestAppendCloseReopenReplay(t *testing.T) {
 	db := openAt(t, dir, nil)
 
 	want := map[string][]domain.Change{
-		"w-asha":  everyKind(t, "w-asha").changes,
-		"w-bina":  everyKind(t, "w-bina").changes,
+		"w-asha":  everyKind(t, "w-asha").Changes,
+		"w-bina":  everyKind(t, "w-bina").Changes,
 		"w-chaya": synthetic(1, 300),
 	}
 	// Interleave the weddings' commits, with batches of several sizes.

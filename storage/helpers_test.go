@@ -11,11 +11,12 @@ import (
 
 	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/internal/deepnorm"
+	"github.com/parinayaos/engine/internal/weddingtest"
 	"github.com/parinayaos/engine/storage"
 )
 
 // t0 is the creation time of every test wedding; clocks step from there.
-const t0 = domain.Instant(1_760_000_000_000_000_000)
+const t0 = weddingtest.Start
 
 var (
 	owner = domain.Principal{TokenID: "t-owner", Role: domain.RoleOwner}
@@ -51,42 +52,21 @@ func mustClose(t testing.TB, db *storage.DB) {
 
 // journal is a wedding driven through real domain commands, recording every
 // change it produced.
-type journal struct {
-	t       testing.TB
-	w       *domain.Wedding
-	now     domain.Instant
-	changes []domain.Change
-}
+type journal = weddingtest.Journal
 
-func newJournal(t testing.TB, id string) *journal {
-	t.Helper()
-	j := &journal{t: t, w: domain.New(), now: t0}
-	j.must(domain.Root, &domain.CreateWedding{ID: id, Name: "Asha & Rohan", Slug: "asha-rohan", Date: "2026-02-14"})
-	return j
-}
-
-func (j *journal) must(by domain.Principal, cmd domain.Command) any {
-	j.t.Helper()
-	j.now += domain.Instant(1_000_000_000)
-	changes, out, err := j.w.Execute(cmd, domain.Meta{By: by, Now: j.now})
-	if err != nil {
-		j.t.Fatalf("%T: %v", cmd, err)
-	}
-	j.changes = append(j.changes, changes...)
-	return out
-}
+func newJournal(t testing.TB, id string) *journal { return weddingtest.New(t, id) }
 
 // everyKind drives a wedding through commands that produce every kind of
 // change (see domain.Change.Kind) and returns its journal.
 func everyKind(t testing.TB, id string) *journal {
 	t.Helper()
 	j := newJournal(t, id)
-	tok := j.must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: sha256.Sum256([]byte("secret"))}).(domain.Token)
-	j.must(owner, &domain.RevokeToken{ID: tok.ID})
-	haldi := j.must(admin, &domain.AddEvent{Name: "Haldi", StartsAt: t0 + 10, Venue: "Home"}).(domain.Event).ID
-	sangeet := j.must(admin, &domain.AddEvent{Name: "Sangeet", StartsAt: t0 + 20, Visibility: domain.InviteOnly}).(domain.Event).ID
-	mehndi := j.must(admin, &domain.AddEvent{Name: "Mehndi", StartsAt: t0 + 30}).(domain.Event).ID
-	res := j.must(admin, &domain.AddUnits{Units: []domain.UnitInput{
+	tok := j.Must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: sha256.Sum256([]byte("secret"))}).(domain.Token)
+	j.Must(owner, &domain.RevokeToken{ID: tok.ID})
+	haldi := j.Must(admin, &domain.AddEvent{Name: "Haldi", StartsAt: t0 + 10, Venue: "Home"}).(domain.Event).ID
+	sangeet := j.Must(admin, &domain.AddEvent{Name: "Sangeet", StartsAt: t0 + 20, Visibility: domain.InviteOnly}).(domain.Event).ID
+	mehndi := j.Must(admin, &domain.AddEvent{Name: "Mehndi", StartsAt: t0 + 30}).(domain.Event).ID
+	res := j.Must(admin, &domain.AddUnits{Units: []domain.UnitInput{
 		{Name: "Sharma family", Side: domain.SideBride, Tags: []string{"family", "delhi"}, Members: []domain.MemberInput{
 			{Name: "Anil Sharma", Phone: "+919876500001", Email: "anil@example.com"},
 			{Name: "Sunita Sharma", Phone: "+919876500002", Primary: true},
@@ -95,18 +75,18 @@ func everyKind(t testing.TB, id string) *journal {
 		{Name: "Friends", Members: []domain.MemberInput{{Name: "Meera"}}},
 	}}).([]domain.BatchItem)
 	sharma, verma, friends := res[0].ID, res[1].ID, res[2].ID
-	j.must(admin, &domain.Invite{EventIDs: []string{haldi, sangeet, mehndi}, All: true})
-	j.must(admin, &domain.SetRSVP{UnitID: sharma, EventID: haldi, Status: domain.Yes, Note: "coming early", Source: domain.SourceAdmin})
-	j.must(domain.Root, &domain.SetRSVP{UnitID: verma, EventID: haldi, Status: domain.No, Source: domain.SourceWhatsApp, AnsweredAt: j.now - 5})
-	j.must(admin, &domain.Uninvite{EventIDs: []string{sangeet}, UnitIDs: []string{friends}})
-	j.must(admin, &domain.DeleteEvent{ID: mehndi})
-	j.must(admin, &domain.DeleteUnit{ID: friends})
+	j.Must(admin, &domain.Invite{EventIDs: []string{haldi, sangeet, mehndi}, All: true})
+	j.Must(admin, &domain.SetRSVP{UnitID: sharma, EventID: haldi, Status: domain.Yes, Note: "coming early", Source: domain.SourceAdmin})
+	j.Must(domain.Root, &domain.SetRSVP{UnitID: verma, EventID: haldi, Status: domain.No, Source: domain.SourceWhatsApp, AnsweredAt: j.Now - 5})
+	j.Must(admin, &domain.Uninvite{EventIDs: []string{sangeet}, UnitIDs: []string{friends}})
+	j.Must(admin, &domain.DeleteEvent{ID: mehndi})
+	j.Must(admin, &domain.DeleteUnit{ID: friends})
 	kinds := map[string]bool{}
-	for i := range j.changes {
-		kinds[j.changes[i].Kind()] = true
+	for i := range j.Changes {
+		kinds[j.Changes[i].Kind()] = true
 	}
 	if len(kinds) != payloadKinds() {
-		j.t.Fatalf("everyKind produced kinds %v, want all %d", kinds, payloadKinds())
+		j.T.Fatalf("everyKind produced kinds %v, want all %d", kinds, payloadKinds())
 	}
 	return j
 }
