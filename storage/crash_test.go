@@ -130,59 +130,35 @@ func TestCrashDuringConcurrentAppends(t *testing.T) {
 			fs := vfs.NewCrashableMem()
 			db := openAt(t, "db", fs)
 			const writers = 4
-			var (
-				acked, sent [writers]atomic.Uint64
-				warm, done  sync.WaitGroup
-				stop        = make(chan struct{})
-			)
-			warm.Add(writers)
-			for i := range writers {
-				done.Go(func() {
+			crashed, ackedAtCrash, sent := crashWhileWriting(t, fs, db, writers, cc.cfg(),
+				func(i int, stop <-chan struct{}, acked, sent *atomic.Uint64, warmed func()) {
 					w := fmt.Sprintf("w-%d", i)
-					warmed := false
 					var next uint64 = 1
 					for k := 0; ; k++ {
 						select {
 						case <-stop:
-							if !warmed {
-								warm.Done()
-							}
 							return
 						default:
 						}
 						n := uint64(1 + (k*7+i)%9)
-						sent[i].Store(next + n - 1)
+						sent.Store(next + n - 1)
 						if err := db.Append(w, synthetic(next, next+n-1)); err != nil {
 							t.Errorf("append %s: %v", w, err)
-							if !warmed {
-								warm.Done()
-							}
 							return
 						}
 						next += n
-						acked[i].Store(next - 1)
-						if !warmed && next > 100 {
-							warmed = true
-							warm.Done()
+						acked.Store(next - 1)
+						if next > 100 {
+							warmed()
 						}
 					}
 				})
-			}
-			warm.Wait()
-			var ackedAtCrash [writers]uint64
-			for i := range writers {
-				ackedAtCrash[i] = acked[i].Load()
-			}
-			crashed := fs.CrashClone(cc.cfg())
-			close(stop)
-			done.Wait()
-			mustClose(t, db)
 
 			db = openAt(t, "db", crashed)
 			defer mustClose(t, db)
 			for i := range writers {
 				w := fmt.Sprintf("w-%d", i)
-				checkRecovered(t, db, w, ackedAtCrash[i], sent[i].Load())
+				checkRecovered(t, db, w, ackedAtCrash[i], sent[i])
 				last, _ := db.LastSeq(w)
 				t.Logf("%s: %d acknowledged before the crash, %d recovered", w, ackedAtCrash[i], last)
 			}
@@ -266,18 +242,11 @@ func TestBatchStartOrder(t *testing.T) {
 			// Several weddings, each pipelining up to depth commits, the
 			// crash taken while they run.
 			const writers, depth = 4, 4
-			var (
-				acked, sent [writers]atomic.Uint64
-				warm, done  sync.WaitGroup
-				stop        = make(chan struct{})
-			)
-			warm.Add(writers)
-			for i := range writers {
-				done.Go(func() {
+			crashed, ackedAtCrash, sent := crashWhileWriting(t, fs, db, writers, cc.cfg(),
+				func(i int, stop <-chan struct{}, acked, sent *atomic.Uint64, warmed func()) {
 					w := fmt.Sprintf("w-%d", i)
 					var queue []*storage.Batch
 					var lasts []uint64
-					warmed := false
 					wait := func() bool {
 						b := queue[0]
 						err := b.Wait()
@@ -295,10 +264,7 @@ func TestBatchStartOrder(t *testing.T) {
 							if !wait() {
 								break
 							}
-							acked[i].Store(last)
-						}
-						if !warmed {
-							warm.Done()
+							acked.Store(last)
 						}
 					}()
 					var next uint64 = 1
@@ -316,7 +282,7 @@ func TestBatchStartOrder(t *testing.T) {
 								return
 							}
 						}
-						sent[i].Store(next + n - 1)
+						sent.Store(next + n - 1)
 						if err := b.Start(); err != nil {
 							t.Errorf("%s: start: %v", w, err)
 							b.Close()
@@ -329,24 +295,13 @@ func TestBatchStartOrder(t *testing.T) {
 							if !wait() {
 								return
 							}
-							acked[i].Store(last)
+							acked.Store(last)
 						}
-						if !warmed && acked[i].Load() > 100 {
-							warmed = true
-							warm.Done()
+						if acked.Load() > 100 {
+							warmed()
 						}
 					}
 				})
-			}
-			warm.Wait()
-			var ackedAtCrash [writers]uint64
-			for i := range writers {
-				ackedAtCrash[i] = acked[i].Load()
-			}
-			crashed := fs.CrashClone(cc.cfg())
-			close(stop)
-			done.Wait()
-			mustClose(t, db)
 
 			solo := openAt(t, "db", soloCrash)
 			checkRecovered(t, solo, "w-solo", 0, soloSent)
@@ -357,9 +312,45 @@ func TestBatchStartOrder(t *testing.T) {
 			db = openAt(t, "db", crashed)
 			defer mustClose(t, db)
 			for i := range writers {
-				w := fmt.Sprintf("w-%d", i)
-				checkRecovered(t, db, w, ackedAtCrash[i], sent[i].Load())
+				checkRecovered(t, db, fmt.Sprintf("w-%d", i), ackedAtCrash[i], sent[i])
 			}
 		})
 	}
+}
+
+// crashWhileWriting runs write for each of n writers on db until every one
+// has called warmed (or returned), takes a crash clone of fs, then stops the
+// writers (closing stop), waits for them and closes db. It returns the
+// clone, what each writer had acknowledged when the clone was taken, and
+// what each had sent by the end (an upper bound of what can be recovered).
+func crashWhileWriting(t *testing.T, fs *vfs.MemFS, db *storage.DB, n int, cfg vfs.CrashCloneCfg,
+	write func(i int, stop <-chan struct{}, acked, sent *atomic.Uint64, warmed func())) (*vfs.MemFS, []uint64, []uint64) {
+	t.Helper()
+	acked := make([]atomic.Uint64, n)
+	sent := make([]atomic.Uint64, n)
+	var warm, done sync.WaitGroup
+	stop := make(chan struct{})
+	warm.Add(n)
+	for i := range n {
+		var once sync.Once
+		warmed := func() { once.Do(warm.Done) }
+		done.Go(func() {
+			defer warmed()
+			write(i, stop, &acked[i], &sent[i], warmed)
+		})
+	}
+	warm.Wait()
+	ackedAtCrash := make([]uint64, n)
+	for i := range n {
+		ackedAtCrash[i] = acked[i].Load()
+	}
+	crashed := fs.CrashClone(cfg)
+	close(stop)
+	done.Wait()
+	mustClose(t, db)
+	sentAtEnd := make([]uint64, n)
+	for i := range n {
+		sentAtEnd[i] = sent[i].Load()
+	}
+	return crashed, ackedAtCrash, sentAtEnd
 }
