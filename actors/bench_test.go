@@ -57,7 +57,7 @@ func BenchmarkHeadcountRead(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		sinkCount += v.HeadcountFor(owner).Totals.YesHeadcount
+		sinkCount += v.HeadcountFor(owner).Totals().YesHeadcount
 	}
 }
 

@@ -27,11 +27,11 @@ func TestWeddingLifecycle(t *testing.T) {
 		t.Fatalf("view seq %d, want %d (view must show the acknowledged change)", v.Seq, r.Seq)
 	}
 	h := v.HeadcountFor(domain.Root)
-	if got := h.Events[0].YesHeadcount; got != 3 {
+	if got := h.Event(0).YesHeadcount; got != 3 {
 		t.Fatalf("yes headcount = %d, want 3", got)
 	}
-	if h.Totals.InvitedUnits != 30 {
-		t.Fatalf("invited units = %d, want 30", h.Totals.InvitedUnits)
+	if h.Totals().InvitedUnits != 30 {
+		t.Fatalf("invited units = %d, want 30", h.Totals().InvitedUnits)
 	}
 	// A rejection reaches the caller as a *domain.Error.
 	_, err = e.Do(context.Background(), "w1", owner, &domain.SetRSVP{UnitID: "nope", EventID: evs[0], Status: domain.Yes})
@@ -68,8 +68,8 @@ func TestWeddingPassivateAndReactivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Seq != before.Seq || after.All.Events[1].NoUnits != 1 {
-		t.Fatalf("reactivated view seq %d no=%d, want seq %d no=1", after.Seq, after.All.Events[1].NoUnits, before.Seq)
+	if after.Seq != before.Seq || after.All().Event(1).NoUnits != 1 {
+		t.Fatalf("reactivated view seq %d no=%d, want seq %d no=1", after.Seq, after.All().Event(1).NoUnits, before.Seq)
 	}
 }
 
@@ -100,7 +100,7 @@ func TestWeddingIdlePassivation(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	v, err := e.View(context.Background(), "w1")
-	if err != nil || v.Seq != last.Seq || v.All.Events[0].MaybeUnits != 1 {
+	if err != nil || v.Seq != last.Seq || v.All().Event(0).MaybeUnits != 1 {
 		t.Fatalf("after reactivation: %v seq %d", err, v.Seq)
 	}
 }

@@ -50,8 +50,8 @@ func TestWeddingPanicRecovers(t *testing.T) {
 		t.Fatalf("state after panic has name %q: the half-changed state was kept", info.(domain.Info).Name)
 	}
 	v, _ := e.View(context.Background(), "w1")
-	if v.Seq != before.Seq || v.All.Events[0].YesUnits != 1 {
-		t.Fatalf("view after panics: seq %d yes %d, want seq %d yes 1", v.Seq, v.All.Events[0].YesUnits, before.Seq)
+	if v.Seq != before.Seq || v.All().Event(0).YesUnits != 1 {
+		t.Fatalf("view after panics: seq %d yes %d, want seq %d yes 1", v.Seq, v.All().Event(0).YesUnits, before.Seq)
 	}
 
 	// Panics in the middle of a burst: every other caller's change is
@@ -186,9 +186,9 @@ func TestWeddingCorruptSnapshotFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Seq != last.Seq || v.All.Events[1].YesUnits != 1 || v.All.Events[1].NoUnits != 1 {
+	if v.Seq != last.Seq || v.All().Event(1).YesUnits != 1 || v.All().Event(1).NoUnits != 1 {
 		t.Fatalf("after fallback: seq %d yes %d no %d, want seq %d yes 1 no 1",
-			v.Seq, v.All.Events[1].YesUnits, v.All.Events[1].NoUnits, last.Seq)
+			v.Seq, v.All().Event(1).YesUnits, v.All().Event(1).NoUnits, last.Seq)
 	}
 	_ = storage.ErrCorrupt
 }

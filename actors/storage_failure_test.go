@@ -68,8 +68,8 @@ func TestStorageFailureWALSync(t *testing.T) {
 	}
 	last, _ := db2.LastSeq("w1")
 	db2.Close()
-	if v.Seq != before.Seq || v.Seq > last || v.All.Events[0].YesUnits != 0 {
-		t.Fatalf("view seq %d (yes=%d) after the failure; before %d, durable %d", v.Seq, v.All.Events[0].YesUnits, before.Seq, last)
+	if v.Seq != before.Seq || v.Seq > last || v.All().Event(0).YesUnits != 0 {
+		t.Fatalf("view seq %d (yes=%d) after the failure; before %d, durable %d", v.Seq, v.All().Event(0).YesUnits, before.Seq, last)
 	}
 	if err := e.Close(ctx); err != nil {
 		t.Fatalf("close after a storage failure: %v", err)

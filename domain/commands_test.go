@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -95,8 +96,8 @@ func runCmdTests(t *testing.T, tests []cmdTest) {
 				t.Fatalf("replay differs from live state: %s", d)
 			}
 			all, _, _ := naiveHeadcounts(s.w)
-			if v := s.w.View(nil); !headcountEqual(v.All, all) {
-				t.Fatalf("headcount %+v, oracle %+v", v.All, all)
+			if v := s.w.View(nil); !headcountEqual(v.All(), all) {
+				t.Fatalf("headcount %+v, oracle %+v", tableOf(v.All()), all)
 			}
 		})
 	}
@@ -360,8 +361,8 @@ func TestWedding_UpdateEvent(t *testing.T) {
 				if e := s.w.Event(s.haldi); e.Venue != "Garden" || e.Visibility != domain.InviteOnly || e.Name != "Haldi" {
 					t.Fatalf("haldi = %+v", e)
 				}
-				if v := s.w.View(nil); v.All.Events[1].EventID != s.haldi {
-					t.Fatalf("view order = %+v", v.All.Events)
+				if v := s.w.View(nil); v.All().Event(1).EventID != s.haldi {
+					t.Fatalf("view order = %+v", v.All().Events())
 				}
 			}},
 		{name: "unknown event", by: admin, cmd: func(*scene) domain.Command { return &domain.UpdateEvent{ID: "e999", Name: ptr("x")} },
@@ -406,8 +407,8 @@ func TestWedding_DeleteEvent(t *testing.T) {
 				t.Fatalf("unit %s still invited to the deleted event", u.ID)
 			}
 		}
-		if v := s.w.View(nil); len(v.All.Events) != 1 || v.All.Events[0].EventID != s.sangeet {
-			t.Fatalf("view events = %+v", v.All.Events)
+		if v := s.w.View(nil); v.All().Len() != 1 || v.All().Event(0).EventID != s.sangeet {
+			t.Fatalf("view events = %+v", v.All().Events())
 		}
 	}
 	runCmdTests(t, []cmdTest{
@@ -416,8 +417,8 @@ func TestWedding_DeleteEvent(t *testing.T) {
 			check: func(t *testing.T, s *scene, changes []domain.Change, out any) {
 				gone(t, s, changes, out)
 				// Still invited to sangeet, so still one invited unit.
-				if v := s.w.View(nil); v.All.Totals.InvitedUnits != 1 || s.unit(s.bride.ID).Invitation(s.sangeet) == nil {
-					t.Fatalf("totals = %+v", v.All.Totals)
+				if v := s.w.View(nil); v.All().Totals().InvitedUnits != 1 || s.unit(s.bride.ID).Invitation(s.sangeet) == nil {
+					t.Fatalf("totals = %+v", v.All().Totals())
 				}
 			}},
 		{name: "answered yes", setup: answered(domain.Yes), by: admin, cmd: deleteHaldi(false),
@@ -826,15 +827,15 @@ func TestWedding_UpdateUnit(t *testing.T) {
 			cmd: func(s *scene) domain.Command { return &domain.UpdateUnit{ID: s.bride.ID, Side: ptr(domain.SideGroom)} },
 			check: func(t *testing.T, s *scene, _ []domain.Change, _ any) {
 				v := s.w.View(nil)
-				if c := v.Bride.Events[0].Counts; c != (domain.Counts{}) {
+				if c := v.Bride().Event(0).Counts; c != (domain.Counts{}) {
 					t.Fatalf("bride still counts %+v", c)
 				}
 				want := domain.Counts{InvitedUnits: 1, InvitedSeats: 2, YesUnits: 1, YesHeadcount: 2}
-				if c := v.Groom.Events[0].Counts; c != want {
+				if c := v.Groom().Event(0).Counts; c != want {
 					t.Fatalf("groom counts %+v, want %+v", c, want)
 				}
-				if v.Bride.Totals.InvitedUnits != 0 || v.Groom.Totals.InvitedUnits != 1 || v.All.Totals.InvitedUnits != 1 {
-					t.Fatalf("totals bride %+v groom %+v", v.Bride.Totals, v.Groom.Totals)
+				if v.Bride().Totals().InvitedUnits != 0 || v.Groom().Totals().InvitedUnits != 1 || v.All().Totals().InvitedUnits != 1 {
+					t.Fatalf("totals bride %+v groom %+v", v.Bride().Totals(), v.Groom().Totals())
 				}
 			}},
 		{name: "tags replaced", by: admin,
@@ -912,8 +913,8 @@ func TestWedding_DeleteUnit(t *testing.T) {
 						t.Fatalf("person %s still in a unit", m.ID)
 					}
 				}
-				if v := s.w.View(nil); v.All.Events[0].Counts != (domain.Counts{}) || v.All.Totals != (domain.Counts{}) {
-					t.Fatalf("counts after delete: %+v", v.All)
+				if v := s.w.View(nil); v.All().Event(0).Counts != (domain.Counts{}) || v.All().Totals() != (domain.Counts{}) {
+					t.Fatalf("counts after delete: %+v", tableOf(v.All()))
 				}
 			}},
 		{name: "bride admin deletes a unit of both", by: brideAdmin,
@@ -1037,7 +1038,7 @@ func TestWedding_Invite(t *testing.T) {
 				if inv.Seats != 1 || inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != 1 {
 					t.Fatalf("invitation = %+v", inv)
 				}
-				if c := s.w.View(nil).All.Events[0].Counts; c.YesHeadcount != 1 || c.InvitedSeats != 1 {
+				if c := s.w.View(nil).All().Event(0).Counts; c.YesHeadcount != 1 || c.InvitedSeats != 1 {
 					t.Fatalf("counts = %+v", c)
 				}
 			}},
@@ -1111,8 +1112,8 @@ func TestWedding_Uninvite(t *testing.T) {
 				return &domain.Uninvite{EventIDs: []string{s.haldi, s.sangeet}, UnitIDs: []string{s.bride.ID}}
 			},
 			check: func(t *testing.T, s *scene, _ []domain.Change, _ any) {
-				if v := s.w.View(nil); v.All.Totals.InvitedUnits != 2 || v.Bride.Totals.InvitedUnits != 1 {
-					t.Fatalf("totals all %+v bride %+v", v.All.Totals, v.Bride.Totals)
+				if v := s.w.View(nil); v.All().Totals().InvitedUnits != 2 || v.Bride().Totals().InvitedUnits != 1 {
+					t.Fatalf("totals all %+v bride %+v", v.All().Totals(), v.Bride().Totals())
 				}
 			}},
 		{name: "not invited", by: admin,
@@ -1214,7 +1215,7 @@ func TestWedding_SetRSVP(t *testing.T) {
 					t.Fatalf("answer = %+v", r)
 				}
 				want := domain.Counts{InvitedUnits: 2, InvitedSeats: 4, YesUnits: 1, YesHeadcount: 3, PendingUnits: 1}
-				if got := s.w.View(nil).All.Events[0].Counts; got != want {
+				if got := s.w.View(nil).All().Event(0).Counts; got != want {
 					t.Fatalf("counts %+v, want %+v", got, want)
 				}
 			})},
@@ -1404,14 +1405,14 @@ func TestWedding_SideAdminScope(t *testing.T) {
 	})
 	t.Run("headcount", func(t *testing.T) {
 		v := s.w.View(nil)
-		if h := v.HeadcountFor(brideAdmin); h.Totals.InvitedUnits != 2 || h != &v.Bride {
-			t.Fatalf("bride admin headcount %+v", h.Totals)
+		if h := v.HeadcountFor(brideAdmin); h.Totals().InvitedUnits != 2 || !reflect.DeepEqual(h, v.Bride()) {
+			t.Fatalf("bride admin headcount %+v", h.Totals())
 		}
-		if h := v.HeadcountFor(groomAdmin); h.Totals.InvitedUnits != 2 || h != &v.Groom {
-			t.Fatalf("groom admin headcount %+v", h.Totals)
+		if h := v.HeadcountFor(groomAdmin); h.Totals().InvitedUnits != 2 || !reflect.DeepEqual(h, v.Groom()) {
+			t.Fatalf("groom admin headcount %+v", h.Totals())
 		}
-		if h := v.HeadcountFor(viewer); h.Totals.InvitedUnits != 3 || h != &v.All {
-			t.Fatalf("viewer headcount %+v", h.Totals)
+		if h := v.HeadcountFor(viewer); h.Totals().InvitedUnits != 3 || !reflect.DeepEqual(h, v.All()) {
+			t.Fatalf("viewer headcount %+v", h.Totals())
 		}
 	})
 }

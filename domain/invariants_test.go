@@ -419,19 +419,20 @@ func (r *runner) check() error {
 	}
 	all, bride, groom := naiveHeadcounts(w)
 	for _, sc := range []struct {
-		name      string
-		got, want domain.Headcount
-	}{{"all", v.All, all}, {"bride", v.Bride, bride}, {"groom", v.Groom, groom}} {
+		name string
+		got  domain.Headcount
+		want table
+	}{{"all", v.All(), all}, {"bride", v.Bride(), bride}, {"groom", v.Groom(), groom}} {
 		if !headcountEqual(sc.got, sc.want) {
-			return fmt.Errorf("%s headcount %+v, oracle %+v", sc.name, sc.got, sc.want)
+			return fmt.Errorf("%s headcount %+v, oracle %+v", sc.name, tableOf(sc.got), sc.want)
 		}
-		for _, c := range append([]domain.Counts{sc.got.Totals}, countsOf(sc.got.Events)...) {
+		for _, c := range append([]domain.Counts{sc.got.Totals()}, countsOf(sc.got.Events())...) {
 			if c.InvitedUnits < 0 || c.InvitedSeats < 0 || c.YesUnits < 0 || c.YesHeadcount < 0 ||
 				c.MaybeUnits < 0 || c.NoUnits < 0 || c.PendingUnits < 0 || c.YesHeadcount > c.InvitedSeats {
 				return fmt.Errorf("%s: impossible counts %+v", sc.name, c)
 			}
 		}
-		for _, e := range sc.got.Events {
+		for _, e := range sc.got.Events() {
 			if c := e.Counts; c.InvitedUnits != c.YesUnits+c.NoUnits+c.MaybeUnits+c.PendingUnits {
 				return fmt.Errorf("%s: event %s counts do not add up: %+v", sc.name, e.EventID, c)
 			}

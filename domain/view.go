@@ -3,25 +3,48 @@ package domain
 // View is an immutable picture of a wedding at one sequence: what hot reads
 // (headcount, token checks) need, published by the wedding's actor after
 // each durable commit. Nothing in a View is ever modified after it is built.
+//
+// A view is built once per journal commit, so it is laid out to be cheap to
+// build: the numbers are one pointer-free slice (three scopes × (events +
+// totals)), and the parts that rarely change (wedding info, event names,
+// tokens) sit in a table shared by consecutive views until one of them
+// changes. Building a view is then two allocations, one of them never
+// scanned by the garbage collector.
 type View struct {
 	WeddingID string
-	Info      Info
 	Seq       uint64
 	AsOf      Instant
-	// Headcounts for everyone, and for each side admin (its side + "both").
-	All, Bride, Groom Headcount
 
-	tokens    map[[32]byte]Token
-	tokensOf  *Wedding // the wedding instance whose tokensVer this is
-	tokensVer uint64
+	static *viewStatic
+	// counts holds, for each scope (all, bride, groom), one row per event
+	// followed by the scope's totals.
+	counts []Counts
 }
 
-// Headcount is the per-event numbers for one scope, in event time order.
+// viewStatic is the slowly changing part of a view, shared between views.
+type viewStatic struct {
+	of     *Wedding // the wedding instance whose staticVer this is
+	ver    uint64
+	info   Info
+	labels []eventLabel
+	tokens map[[32]byte]Token
+}
+
+type eventLabel struct{ id, name string }
+
+// Scopes of a view's headcount.
+const (
+	scopeAll = iota
+	scopeBride
+	scopeGroom
+	numScopes
+)
+
+// Headcount is the per-event numbers for one scope, in event time order. It
+// is a window on an immutable View: reading it allocates nothing.
 type Headcount struct {
-	Events []EventHeadcount
-	// Totals.InvitedUnits counts distinct units invited to at least one
-	// event; the other totals are sums over events.
-	Totals Counts
+	labels []eventLabel
+	counts []Counts // one row per event, then the totals
 }
 
 // EventHeadcount is one event's numbers.
@@ -31,24 +54,67 @@ type EventHeadcount struct {
 	Counts
 }
 
+// Len is the number of events.
+func (h Headcount) Len() int { return len(h.labels) }
+
+// Event returns the i-th event's numbers (0 ≤ i < Len), in time order.
+func (h Headcount) Event(i int) EventHeadcount {
+	return EventHeadcount{EventID: h.labels[i].id, Name: h.labels[i].name, Counts: h.counts[i]}
+}
+
+// Totals are the sums over events, except InvitedUnits, which counts
+// distinct units invited to at least one event.
+func (h Headcount) Totals() Counts {
+	if len(h.counts) == 0 {
+		return Counts{}
+	}
+	return h.counts[len(h.counts)-1]
+}
+
+// Events copies the per-event rows into a new slice.
+func (h Headcount) Events() []EventHeadcount {
+	out := make([]EventHeadcount, h.Len())
+	for i := range out {
+		out[i] = h.Event(i)
+	}
+	return out
+}
+
+// Info is the wedding's descriptive fields at this view's sequence.
+func (v *View) Info() Info { return v.static.info }
+
+// All is the headcount over every unit.
+func (v *View) All() Headcount { return v.scope(scopeAll) }
+
+// Bride is the headcount a bride-side admin sees: its side plus "both".
+func (v *View) Bride() Headcount { return v.scope(scopeBride) }
+
+// Groom is the headcount a groom-side admin sees: its side plus "both".
+func (v *View) Groom() Headcount { return v.scope(scopeGroom) }
+
+func (v *View) scope(s int) Headcount {
+	n := len(v.static.labels) + 1
+	return Headcount{labels: v.static.labels, counts: v.counts[s*n : (s+1)*n : (s+1)*n]}
+}
+
 // HeadcountFor returns the numbers p may see.
-func (v *View) HeadcountFor(p Principal) *Headcount {
+func (v *View) HeadcountFor(p Principal) Headcount {
 	if p.Role == RoleSideAdmin {
 		switch p.Side {
 		case SideBride:
-			return &v.Bride
+			return v.Bride()
 		case SideGroom:
-			return &v.Groom
+			return v.Groom()
 		}
 	}
-	return &v.All
+	return v.All()
 }
 
 // Authenticate finds the live token with this SHA-256 hash. The lookup is a
 // map access on the hash of a secret; hashes are compared whole by the map,
 // and the secret itself is never compared, so timing reveals nothing usable.
 func (v *View) Authenticate(hash [32]byte) (Principal, bool) {
-	t, ok := v.tokens[hash]
+	t, ok := v.static.tokens[hash]
 	if !ok || t.Revoked {
 		return Principal{}, false
 	}
@@ -56,42 +122,46 @@ func (v *View) Authenticate(hash [32]byte) (Principal, bool) {
 }
 
 // View builds the current view. prev (may be nil) is the last published
-// view: its token table is reused when tokens have not changed since.
+// view: its info, event names and token table are reused when none of them
+// has changed since.
 func (w *Wedding) View(prev *View) *View {
-	v := &View{WeddingID: w.Info.ID, Info: w.Info, Seq: w.Seq, AsOf: w.LastAt}
-	// One allocation for the three scopes, one map lookup per event: this
-	// runs once per journal commit.
+	v := &View{WeddingID: w.Info.ID, Seq: w.Seq, AsOf: w.LastAt}
+	if prev != nil && prev.static.of == w && prev.static.ver == w.staticVer {
+		v.static = prev.static
+	} else {
+		v.static = w.viewStatic()
+	}
 	n := len(w.Events)
-	rows := make([]EventHeadcount, 3*n)
-	v.All.Events, v.Bride.Events, v.Groom.Events = rows[:n:n], rows[n:2*n:2*n], rows[2*n:]
+	v.counts = make([]Counts, numScopes*(n+1))
+	all, bride, groom := v.counts[:n+1], v.counts[n+1:2*n+2], v.counts[2*n+2:]
 	for i := range w.Events {
-		e := &w.Events[i]
-		all := EventHeadcount{EventID: e.ID, Name: e.Name}
-		bride, groom := all, all
-		if c := w.counts.events[e.ID]; c != nil {
-			bride.Counts, groom.Counts = c[SideBoth], c[SideBoth]
-			bride.Counts.plus(c[SideBride])
-			groom.Counts.plus(c[SideGroom])
-			all.Counts = bride.Counts
-			all.Counts.plus(c[SideGroom])
+		if c := w.counts.events[w.Events[i].ID]; c != nil {
+			bride[i], groom[i] = c[SideBoth], c[SideBoth]
+			bride[i].plus(c[SideBride])
+			groom[i].plus(c[SideGroom])
+			all[i] = bride[i]
+			all[i].plus(c[SideGroom])
 		}
-		v.All.Events[i], v.Bride.Events[i], v.Groom.Events[i] = all, bride, groom
-		v.All.Totals.plus(all.Counts)
-		v.Bride.Totals.plus(bride.Counts)
-		v.Groom.Totals.plus(groom.Counts)
+		all[n].plus(all[i])
+		bride[n].plus(bride[i])
+		groom[n].plus(groom[i])
 	}
 	iu := &w.counts.invitedUnits
-	v.All.Totals.InvitedUnits = iu[SideBoth] + iu[SideBride] + iu[SideGroom]
-	v.Bride.Totals.InvitedUnits = iu[SideBoth] + iu[SideBride]
-	v.Groom.Totals.InvitedUnits = iu[SideBoth] + iu[SideGroom]
-	if prev != nil && prev.tokensOf == w && prev.tokensVer == w.tokensVer {
-		v.tokens, v.tokensOf, v.tokensVer = prev.tokens, w, prev.tokensVer
-	} else {
-		v.tokens = make(map[[32]byte]Token, len(w.Tokens))
-		for _, t := range w.Tokens {
-			v.tokens[t.Hash] = t
-		}
-		v.tokensOf, v.tokensVer = w, w.tokensVer
-	}
+	all[n].InvitedUnits = iu[SideBoth] + iu[SideBride] + iu[SideGroom]
+	bride[n].InvitedUnits = iu[SideBoth] + iu[SideBride]
+	groom[n].InvitedUnits = iu[SideBoth] + iu[SideGroom]
 	return v
+}
+
+func (w *Wedding) viewStatic() *viewStatic {
+	s := &viewStatic{of: w, ver: w.staticVer, info: w.Info,
+		labels: make([]eventLabel, len(w.Events)),
+		tokens: make(map[[32]byte]Token, len(w.Tokens))}
+	for i := range w.Events {
+		s.labels[i] = eventLabel{id: w.Events[i].ID, name: w.Events[i].Name}
+	}
+	for _, t := range w.Tokens {
+		s.tokens[t.Hash] = t
+	}
+	return s
 }

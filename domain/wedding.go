@@ -23,9 +23,9 @@ type Wedding struct {
 	phones   map[string]string // E.164 → person id
 	memberOf map[string]string // person id → unit id
 	counts   projection
-	// tokensVer changes whenever Tokens does, so a published View can reuse
-	// its token table when nothing changed.
-	tokensVer uint64
+	// staticVer changes whenever Info, Events or Tokens do, so a published
+	// View can share its info, event names and token table with the next.
+	staticVer uint64
 }
 
 // New returns an empty wedding, ready for its WeddingCreated change.
@@ -54,7 +54,7 @@ func (w *Wedding) Reindex() {
 		w.indexUnit(u)
 		w.counts.addUnit(u, 1)
 	}
-	w.tokensVer++
+	w.staticVer++
 }
 
 func (w *Wedding) indexUnit(u *Unit) {
@@ -122,20 +122,23 @@ func (w *Wedding) apply(c *Change) error {
 			return fmt.Errorf("wedding already created")
 		}
 		w.Info = c.WeddingCreated.Info
+		w.staticVer++
 	case c.TokenIssued != nil:
 		w.Tokens = append(w.Tokens, *c.TokenIssued)
-		w.tokensVer++
+		w.staticVer++
 	case c.TokenRevoked != nil:
 		for i := range w.Tokens {
 			if w.Tokens[i].ID == c.TokenRevoked.ID {
 				w.Tokens[i].Revoked = true
 			}
 		}
-		w.tokensVer++
+		w.staticVer++
 	case c.EventSaved != nil:
 		w.saveEvent(*c.EventSaved)
+		w.staticVer++
 	case c.EventDeleted != nil:
 		w.deleteEvent(c.EventDeleted.ID)
+		w.staticVer++
 	case c.UnitsSaved != nil:
 		for i := range c.UnitsSaved.Units {
 			if u := &c.UnitsSaved.Units[i]; u.ID == "" || u.Side >= numSides || len(u.Members) == 0 || len(u.Members) > MaxMembers {
