@@ -1,7 +1,8 @@
 // Package snapshot defines the snapshot format of one wedding: a header
 // that identifies and checks it, then the msgpack encoding of the wedding's
 // exported state (domain.Wedding). It encodes, decodes and verifies; where
-// snapshots are kept (Pebble, a portable file) is the caller's business.
+// snapshots are kept is the caller's business (the engine keeps them in
+// Pebble), except for export files, which this package writes and reads.
 //
 // Layout (integers big-endian):
 //
@@ -16,6 +17,22 @@
 // Decode never panics: a wrong magic, unknown version, truncation, checksum
 // mismatch or a payload whose state disagrees with its header (a valid
 // checksum over impossible state) is an error wrapping ErrCorrupt.
+//
+// An export file is one wedding in portable form (`engine snapshot
+// export`/`restore`): a snapshot in the layout above, wrapped so the file
+// format can evolve on its own (integers big-endian):
+//
+//	+-----------+---------+-----------+-------------------------+---------+
+//	| magic (4) | ver (1) | len (8)   | snapshot                | crc (4) |
+//	| "PWEX"    | 1       | snapshot  | (len bytes, see above;  | CRC-32C |
+//	|           |         | bytes     | has id, seq, tokens)    |         |
+//	+-----------+---------+-----------+-------------------------+---------+
+//
+// crc covers everything before it. The snapshot inside keeps its own
+// version, so an engine that reads newer snapshots still reads old export
+// files. WriteExport replaces a file atomically (temporary file, fsync,
+// rename, fsync of the directory). DecodeExport never panics either; its
+// errors wrap ErrCorrupt.
 //
 // Concurrency: stateless functions, safe from any goroutine. Encode reads
 // the wedding, so the caller must own it (its actor) while encoding.

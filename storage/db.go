@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,12 @@ var (
 	ErrBadID     = errors.New("storage: wedding id is empty or contains a NUL byte")
 	ErrOutOfSeq  = errors.New("storage: changes are not in sequence")
 	ErrNewFormat = errors.New("storage: data directory has a newer format than this engine")
+	// ErrLocked: another process (a running engine, or another operator
+	// command) holds the data directory's lock. Returned by Open.
+	ErrLocked = errors.New("storage: data directory is in use by another process")
+	// ErrNoDatabase: Options.ReadOnly was given for a directory that holds
+	// no database. Returned by Open.
+	ErrNoDatabase = errors.New("storage: no database in the data directory")
 	// ErrFailed: a journal write failed. Pebble may hold the failed batch in
 	// memory although it is not on disk, so nothing more is written or
 	// trusted; restart the engine to recover from what is on disk.
@@ -56,6 +63,10 @@ type Options struct {
 	// that arrive meanwhile share the next one. 0 means
 	// DefaultWALMinSyncInterval; a negative value syncs as soon as asked.
 	WALMinSyncInterval time.Duration
+	// ReadOnly opens an existing database without writing to it (operator
+	// tools that only read: list, verify, export). Open returns
+	// ErrNoDatabase if there is none; writes fail.
+	ReadOnly bool
 }
 
 // DefaultWALMinSyncInterval lets a burst of commits from many weddings
@@ -74,6 +85,7 @@ func (o Options) walMinSyncInterval() time.Duration {
 // DB is the engine's database.
 type DB struct {
 	pdb    *pebble.DB
+	lock   *pebble.Lock // nil when Pebble took the lock itself
 	failed atomic.Pointer[error]
 }
 
@@ -92,7 +104,10 @@ func (d *DB) fail(cause error) error {
 	return d.Err()
 }
 
-// Open opens (creating if needed) the database in dir.
+// Open opens (creating if needed) the database in dir. Only one process
+// may have a data directory open: Open returns ErrLocked while another
+// holds it, and ErrNoDatabase for Options.ReadOnly on a directory without
+// a database.
 func Open(dir string, o Options) (*DB, error) {
 	cacheBytes := o.CacheBytes
 	if cacheBytes == 0 {
@@ -101,9 +116,10 @@ func Open(dir string, o Options) (*DB, error) {
 	cache := pebble.NewCache(cacheBytes)
 	defer cache.Unref()
 	popts := &pebble.Options{
-		FS:     o.FS,
-		Cache:  cache,
-		Logger: o.Logger,
+		FS:       o.FS,
+		Cache:    cache,
+		Logger:   o.Logger,
+		ReadOnly: o.ReadOnly,
 		// A larger memtable keeps bursts of journal writes off the flush
 		// path; journals are append-only and mostly read once at recovery.
 		MemTableSize: 32 << 20,
@@ -114,21 +130,73 @@ func Open(dir string, o Options) (*DB, error) {
 	if popts.Logger == nil {
 		popts.Logger = quietLogger{}
 	}
+	lock, err := lockDir(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	popts.Lock = lock
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
+		if lock != nil {
+			_ = lock.Close()
+		}
+		if errors.Is(err, pebble.ErrDBDoesNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoDatabase, dir)
+		}
 		return nil, fmt.Errorf("storage: open %s: %w", dir, err)
 	}
-	d := &DB{pdb: pdb}
-	if err := d.checkFormat(); err != nil {
-		pdb.Close()
+	d := &DB{pdb: pdb, lock: lock}
+	if err := d.checkFormat(o.ReadOnly); err != nil {
+		_ = d.Close()
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *DB) checkFormat() error {
+// lockDir takes the lock of an existing data directory itself, so that a
+// lock held by another process is told apart (ErrLocked) from any other
+// failure to open. A directory that does not exist yet is left to Pebble,
+// which creates it (syncing its parents) and locks it.
+func lockDir(dir string, o Options) (*pebble.Lock, error) {
+	fsys := o.FS
+	if fsys == nil {
+		fsys = vfs.Default
+	}
+	if _, err := fsys.Stat(dir); err != nil {
+		if o.ReadOnly && errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s does not exist", ErrNoDatabase, dir)
+		}
+		return nil, nil
+	}
+	if o.ReadOnly {
+		// Before locking, which would leave a LOCK file behind in a
+		// directory that is not a database.
+		desc, err := pebble.Peek(dir, fsys)
+		if err != nil {
+			return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+		}
+		if !desc.Exists {
+			return nil, fmt.Errorf("%w: %s", ErrNoDatabase, dir)
+		}
+	}
+	lock, err := pebble.LockDirectory(dir, fsys)
+	if err != nil {
+		// Creating the LOCK file fails with a *fs.PathError (permissions,
+		// a read-only file system); a lock held elsewhere does not.
+		if _, ok := errors.AsType[*fs.PathError](err); ok {
+			return nil, fmt.Errorf("storage: open %s: %w", dir, err)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrLocked, dir, err)
+	}
+	return lock, nil
+}
+
+func (d *DB) checkFormat(readOnly bool) error {
 	v, closer, err := d.pdb.Get(formatKey)
 	if errors.Is(err, pebble.ErrNotFound) {
+		if readOnly {
+			return nil // a database Open created but never wrote: nothing to check
+		}
 		var b [4]byte
 		binary.BigEndian.PutUint32(b[:], FormatVersion)
 		return d.pdb.Set(formatKey, b[:], pebble.Sync)
@@ -146,8 +214,18 @@ func (d *DB) checkFormat() error {
 	return nil
 }
 
-// Close closes the database. Every acknowledged write is already durable.
-func (d *DB) Close() error { return d.pdb.Close() }
+// Close closes the database and releases the data directory's lock. Every
+// acknowledged write is already durable.
+func (d *DB) Close() error {
+	err := d.pdb.Close()
+	if d.lock != nil {
+		// NB: after the DB: Pebble holds a reference to the lock until then.
+		if lerr := d.lock.Close(); err == nil {
+			err = lerr
+		}
+	}
+	return err
+}
 
 // Pebble exposes the underlying database for metrics.
 func (d *DB) Pebble() *pebble.DB { return d.pdb }

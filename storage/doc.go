@@ -14,7 +14,8 @@
 //	"\x00format"                       → uint32 storage format version
 //	'j' wedding 0x00 seq(8)            → journal record: one encoded Change
 //	'm' wedding                        → wedding meta: a sequence(8), written with
-//	                                     the wedding's first change and by truncation
+//	                                     the wedding's first change, by truncation
+//	                                     and by RestoreWedding
 //	's' wedding 0x00 seq(8)            → snapshot bytes (see package snapshot)
 //
 // A journal record is a version byte followed by the msgpack encoding of a
@@ -27,8 +28,17 @@
 // A wedding's last sequence is the key of its last journal record, written
 // in the same batch as the change, so it can never disagree with the
 // journal; the meta record holds it only once truncation left no record.
+// RestoreWedding is the other way to get there: in one synced batch it
+// deletes a wedding's journal, snapshots and meta record and writes one
+// snapshot at seq with a meta record holding seq, so the wedding resumes
+// at seq+1 from exactly that snapshot.
 //
 // Wedding ids are non-empty and contain no 0x00 byte (checked on write).
+//
+// Only one process opens a data directory at a time (Pebble's LOCK file):
+// Open says ErrLocked while an engine runs on it, which is how operator
+// tools (cmd/engine snapshot) know to refuse. Options.ReadOnly opens without
+// writing anything, for the tools that only read.
 //
 // Concurrency: a *DB is safe for concurrent use. Appends for one wedding
 // must come from one goroutine at a time, in sequence order (the wedding's
