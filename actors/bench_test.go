@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,6 +143,9 @@ func runRSVPs(b *testing.B, e *actors.Engine, weddings []string, evs, units [][]
 }
 
 func benchDurable(b *testing.B, nWeddings int) {
+	// The engine process's GC setting (see DefaultGCPercent); the raw
+	// baseline runs in the same process under the same setting.
+	defer debug.SetGCPercent(debug.SetGCPercent(actors.DefaultGCPercent))
 	e, _ := openEngine(b, b.TempDir(), actors.Config{})
 	weddings := make([]string, nWeddings)
 	evs := make([][]string, nWeddings)

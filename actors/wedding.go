@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/anthdm/hollywood/actor"
 
@@ -59,6 +60,7 @@ type job struct {
 	prev *job
 	// snapErr: an operator's forced snapshot could not be taken.
 	snapErr error
+	started time.Time // when the batch entered the WAL pipeline (metrics only)
 	once    sync.Once
 	done    atomic.Bool // set once the job is finished
 	err     error
@@ -84,6 +86,7 @@ func (j *job) finish() {
 		if err := j.batch.Wait(); err != nil && j.err == nil {
 			j.err = err
 		}
+		a.e.metrics.commit(j.started, len(j.changes))
 		_ = j.batch.Close()
 		j.batch = nil
 	}
@@ -194,7 +197,9 @@ func (a *weddingActor) reload() (err error) {
 			err = fmt.Errorf("actors: reload panicked: %v", v)
 		}
 	}()
+	start := time.Now()
 	w, snapSeq, err := loadWedding(a.e.db, a.h.id, a.e.log)
+	a.e.metrics.loaded(start)
 	if err != nil {
 		a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("wedding cannot be loaded")
 		return err
@@ -225,6 +230,7 @@ func (a *weddingActor) handle(c *actor.Context, r *request) {
 			a.e.cfg.beforeExecute(a.w, r.cmd)
 		}
 		changes, out, err := a.w.Execute(r.cmd, domain.Meta{By: r.by, Now: a.now()})
+		a.e.metrics.command(r.cmd, err)
 		if err != nil {
 			// The rejection may rest on changes not yet durable: answer it
 			// behind them, like everything else.
@@ -323,7 +329,9 @@ func (a *weddingActor) flush(publish bool) {
 	}
 	j.snap, j.view, j.snapErr = nil, nil, nil
 	if publish && (j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery) {
+		encStart := time.Now()
 		b, err := snapshot.Encode(a.w, a.e.cfg.Now())
+		a.e.metrics.snapshotEncoded(encStart)
 		if err != nil {
 			a.e.log.Error().Err(err).Str("wedding_id", a.h.id).Msg("snapshot encode failed")
 			j.snapErr = err
@@ -347,6 +355,9 @@ func (a *weddingActor) flush(publish bool) {
 			startErr = j.batch.PutSnapshot(j.snapSeq, j.snap)
 		}
 		if startErr == nil {
+			if a.e.metrics != nil {
+				j.started = time.Now()
+			}
 			startErr = j.batch.Start()
 		}
 	}

@@ -1,0 +1,103 @@
+package actors
+
+import (
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// metrics are the engine's Prometheus series; nil (no Config.Registerer)
+// records nothing.
+type metrics struct {
+	commitSeconds   prometheus.Histogram
+	commitChanges   prometheus.Histogram
+	snapshotSeconds prometheus.Histogram
+	loadSeconds     prometheus.Histogram
+	commands        *prometheus.CounterVec
+	byType          sync.Map // reflect.Type → *commandSeries
+}
+
+type commandSeries struct{ ok, rejected prometheus.Counter }
+
+func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
+	if reg == nil {
+		return nil
+	}
+	m := &metrics{
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parinaya_journal_commit_seconds",
+			Help:    "Time from handing a wedding's batch to the journal to its fsync.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		commitChanges: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parinaya_journal_commit_changes",
+			Help:    "Changes per journal commit of one wedding.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+		}),
+		snapshotSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parinaya_snapshot_encode_seconds",
+			Help:    "Time to encode one wedding snapshot.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		loadSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parinaya_wedding_load_seconds",
+			Help:    "Time to activate a wedding: snapshot load plus journal replay.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parinaya_commands_total",
+			Help: "Commands decided by wedding actors, by command and outcome (ok or rejected).",
+		}, []string{"command", "outcome"}),
+	}
+	reg.MustRegister(m.commitSeconds, m.commitChanges, m.snapshotSeconds, m.loadSeconds, m.commands,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parinaya_active_weddings",
+			Help: "Weddings held in memory now.",
+		}, func() float64 { return float64(e.Active()) }))
+	return m
+}
+
+func (m *metrics) command(cmd domain.Command, err error) {
+	if m == nil {
+		return
+	}
+	t := reflect.TypeOf(cmd)
+	s, ok := m.byType.Load(t)
+	if !ok {
+		name := t.String()
+		if t.Kind() == reflect.Pointer {
+			name = t.Elem().Name()
+		}
+		s, _ = m.byType.LoadOrStore(t, &commandSeries{ok: m.commands.WithLabelValues(name, "ok"),
+			rejected: m.commands.WithLabelValues(name, "rejected")})
+	}
+	if err != nil {
+		s.(*commandSeries).rejected.Inc()
+	} else {
+		s.(*commandSeries).ok.Inc()
+	}
+}
+
+func (m *metrics) commit(started time.Time, changes int) {
+	if m == nil || started.IsZero() {
+		return
+	}
+	m.commitSeconds.Observe(time.Since(started).Seconds())
+	m.commitChanges.Observe(float64(changes))
+}
+
+func (m *metrics) snapshotEncoded(since time.Time) {
+	if m != nil {
+		m.snapshotSeconds.Observe(time.Since(since).Seconds())
+	}
+}
+
+func (m *metrics) loaded(since time.Time) {
+	if m != nil {
+		m.loadSeconds.Observe(time.Since(since).Seconds())
+	}
+}
