@@ -1,0 +1,581 @@
+package httpapi
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/parinayaos/engine/actors"
+	"github.com/parinayaos/engine/domain"
+)
+
+// ---- weddings and access ----
+
+func (s *Server) createWedding(r *request) error {
+	var in weddingIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	if in.Timezone != "" {
+		if _, err := time.LoadLocation(in.Timezone); err != nil {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "timezone", "timezone must be an IANA name like Asia/Kolkata, not %q", in.Timezone)
+		}
+	}
+	cmd := &domain.CreateWedding{ID: newWeddingID(), Name: in.Name, Slug: in.Slug, Date: in.Date, Timezone: in.Timezone, Region: in.Region}
+	res, err := s.eng.Do(r.ctx, cmd.ID, r.by, cmd)
+	if err != nil {
+		return err
+	}
+	r.wedding = cmd.ID
+	writeJSON(r.rc, fasthttp.StatusCreated, toWedding(res.Value.(domain.Info), res.Seq))
+	return nil
+}
+
+func (s *Server) listWeddings(r *request) error {
+	ids, err := s.eng.Weddings()
+	if err != nil {
+		return err
+	}
+	items := make([]map[string]string, len(ids))
+	for i, id := range ids {
+		items[i] = map[string]string{"id": id}
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[map[string]string]{Items: items})
+	return nil
+}
+
+func (s *Server) getWedding(r *request) error {
+	v, err := s.eng.View(r.ctx, r.wedding)
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, toWedding(v.Info(), v.Seq))
+	return nil
+}
+
+func (s *Server) issueToken(r *request) error {
+	var in tokenIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	role, ok := domain.ParseRole(in.Role)
+	if !ok {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "role", "role must be owner, admin, side_admin or viewer, not %q", in.Role)
+	}
+	var side domain.Side
+	switch {
+	case role == domain.RoleSideAdmin:
+		sd, ok := domain.ParseSide(in.Side)
+		if !ok || sd == domain.SideBoth {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "a side_admin token needs side bride or groom, not %q", in.Side)
+		}
+		side = sd
+	case in.Side != "":
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "side is only for side_admin tokens")
+	}
+	token, hash := NewToken(r.wedding)
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
+	if err != nil {
+		return err
+	}
+	t := res.Value.(domain.Token)
+	writeJSON(r.rc, fasthttp.StatusCreated, tokenJSON{ID: t.ID, Token: token, Role: t.Role.String(),
+		Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)})
+	return nil
+}
+
+func (s *Server) revokeToken(r *request) error {
+	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.RevokeToken{ID: r.param("id")}); err != nil {
+		return err
+	}
+	r.rc.SetStatusCode(fasthttp.StatusNoContent)
+	return nil
+}
+
+// ---- events ----
+
+func eventFields(in *eventIn) (name *string, starts, ends *domain.Instant, vis *domain.Visibility, err error) {
+	name = in.Name
+	if in.StartsAt != nil {
+		t, aerr := parseTime("starts_at", *in.StartsAt)
+		if aerr != nil {
+			return nil, nil, nil, nil, aerr
+		}
+		starts = &t
+	}
+	if in.EndsAt != nil {
+		var t domain.Instant
+		if *in.EndsAt != "" {
+			var aerr *apiError
+			if t, aerr = parseTime("ends_at", *in.EndsAt); aerr != nil {
+				return nil, nil, nil, nil, aerr
+			}
+		}
+		ends = &t
+	}
+	if in.Visibility != nil {
+		v, ok := domain.ParseVisibility(*in.Visibility)
+		if !ok {
+			return nil, nil, nil, nil, errorf(fasthttp.StatusBadRequest, "invalid_field", "visibility", "visibility must be public or invite_only, not %q", *in.Visibility)
+		}
+		vis = &v
+	}
+	return name, starts, ends, vis, nil
+}
+
+func (s *Server) addEvent(r *request) error {
+	var in eventIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	name, starts, ends, vis, err := eventFields(&in)
+	if err != nil {
+		return err
+	}
+	cmd := &domain.AddEvent{}
+	if name != nil {
+		cmd.Name = *name
+	}
+	if starts == nil {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "starts_at", "starts_at is required (an RFC 3339 time)")
+	}
+	cmd.StartsAt = *starts
+	if ends != nil {
+		cmd.EndsAt = *ends
+	}
+	if in.Venue != nil {
+		cmd.Venue = *in.Venue
+	}
+	if vis != nil {
+		cmd.Visibility = *vis
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusCreated, toEvent(res.Value.(domain.Event)))
+	return nil
+}
+
+func (s *Server) listEvents(r *request) error {
+	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListEvents{})
+	if err != nil {
+		return err
+	}
+	evs := v.([]domain.Event)
+	items := make([]eventJSON, len(evs))
+	for i, e := range evs {
+		items[i] = toEvent(e)
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[eventJSON]{Items: items})
+	return nil
+}
+
+func (s *Server) updateEvent(r *request) error {
+	var in eventIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	name, starts, ends, vis, err := eventFields(&in)
+	if err != nil {
+		return err
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.UpdateEvent{ID: r.param("e"), Name: name,
+		StartsAt: starts, EndsAt: ends, Venue: in.Venue, Visibility: vis})
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, toEvent(res.Value.(domain.Event)))
+	return nil
+}
+
+func (s *Server) deleteEvent(r *request) error {
+	force := false
+	if v := r.query("force"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "force", "force must be true or false, not %q", v)
+		}
+		force = b
+	}
+	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.DeleteEvent{ID: r.param("e"), Force: force}); err != nil {
+		return err
+	}
+	r.rc.SetStatusCode(fasthttp.StatusNoContent)
+	return nil
+}
+
+// ---- units ----
+
+func (s *Server) addUnit(r *request) error {
+	var in unitIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	u, aerr := unitInput(&in, "")
+	if aerr != nil {
+		return aerr
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.AddUnit{Unit: u})
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusCreated, toUnit(res.Value.(domain.Unit)))
+	return nil
+}
+
+func (s *Server) addUnits(r *request) error {
+	var in batchIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	if len(in.Units) == 0 {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "units", "units needs at least one unit")
+	}
+	if len(in.Units) > domain.MaxBatchUnits {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "units", "units holds %d units; at most %d per batch", len(in.Units), domain.MaxBatchUnits)
+	}
+	// Items whose JSON is already wrong get their error here; the others go
+	// to the wedding in one command. idx maps the command's items back.
+	results := make([]batchResult, len(in.Units))
+	cmd := &domain.AddUnits{Units: make([]domain.UnitInput, 0, len(in.Units))}
+	idx := make([]int, 0, len(in.Units))
+	for i := range in.Units {
+		results[i].Index = i
+		u, aerr := unitInput(&in.Units[i], "units."+strconv.Itoa(i))
+		if aerr != nil {
+			results[i].Error = aerr
+			continue
+		}
+		cmd.Units = append(cmd.Units, u)
+		idx = append(idx, i)
+	}
+	if len(cmd.Units) > 0 {
+		res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+		if err != nil {
+			return err
+		}
+		for _, it := range res.Value.([]domain.BatchItem) {
+			i := idx[it.Index]
+			if it.Err != nil {
+				// The domain names an item's fields by its index in the
+				// command ("units.k.…"), which skips the items that
+				// failed here: answer with the request's index.
+				ae := toAPIError(it.Err)
+				if ae.Field != "" {
+					f := strings.TrimPrefix(ae.Field, "units."+strconv.Itoa(it.Index)+".")
+					ae.Field = "units." + strconv.Itoa(i) + "." + f
+				}
+				results[i].Error = ae
+				continue
+			}
+			results[i].ID = it.ID
+		}
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, map[string]any{"results": results})
+	return nil
+}
+
+func (s *Server) listUnits(r *request) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	f := domain.UnitFilter{Tag: r.query("tag"), Q: r.query("q"), EventID: r.query("event"), After: r.query("after"), Limit: limit}
+	if f.Side, err = sideParam("side", r.query("side")); err != nil {
+		return err
+	}
+	if f.Status, err = statusParam("rsvp", r.query("rsvp")); err != nil {
+		return err
+	}
+	if f.Status != nil && f.EventID == "" {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "rsvp", "the rsvp filter needs an event filter too (?event=…&rsvp=…)")
+	}
+	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListUnits{Filter: f})
+	if err != nil {
+		return err
+	}
+	pg := v.(domain.UnitPage)
+	items := make([]unitJSON, len(pg.Units))
+	for i, u := range pg.Units {
+		items[i] = toUnit(u)
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[unitJSON]{Items: items, Next: pg.Next})
+	return nil
+}
+
+func (s *Server) getUnit(r *request) error {
+	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.GetUnit{ID: r.param("u")})
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, toUnit(v.(domain.Unit)))
+	return nil
+}
+
+func (s *Server) updateUnit(r *request) error {
+	var in unitIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	cmd := &domain.UpdateUnit{ID: r.param("u"), Name: in.Name, Tags: in.Tags}
+	if in.Side != nil {
+		sd, err := sideParam("side", *in.Side)
+		if err != nil {
+			return err
+		}
+		cmd.Side = sd
+	}
+	if in.Members != nil {
+		ms := members(*in.Members)
+		cmd.Members = &ms
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, toUnit(res.Value.(domain.Unit)))
+	return nil
+}
+
+func (s *Server) deleteUnit(r *request) error {
+	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.DeleteUnit{ID: r.param("u")}); err != nil {
+		return err
+	}
+	r.rc.SetStatusCode(fasthttp.StatusNoContent)
+	return nil
+}
+
+// ---- invitations and RSVPs ----
+
+func (s *Server) invite(r *request) error {
+	var in inviteIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	cmd := &domain.Invite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs, All: in.All, Tag: in.Tag, Seats: in.Seats}
+	if in.Side != nil {
+		sd, ok := domain.ParseSide(*in.Side)
+		if !ok {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "side must be bride, groom or both, not %q", *in.Side)
+		}
+		cmd.Side = &sd
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, res.Value.(domain.InviteResult))
+	return nil
+}
+
+func (s *Server) uninvite(r *request) error {
+	var in uninviteIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, res.Value.(domain.UninviteResult))
+	return nil
+}
+
+func (s *Server) setRSVP(r *request) error {
+	var in rsvpIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	st, ok := domain.ParseRSVPStatus(in.Status)
+	if !ok {
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "status", "status must be yes, no, maybe or pending, not %q", in.Status)
+	}
+	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.SetRSVP{UnitID: r.param("u"), EventID: r.param("e"),
+		Status: st, Headcount: in.Headcount, Note: in.Note, Source: domain.SourceAdmin})
+	if err != nil {
+		return err
+	}
+	rr := res.Value.(domain.RSVPResult)
+	out := toRSVP(rr.UnitID, rr.EventID, rr.Seats, rr.RSVP)
+	writeJSON(r.rc, fasthttp.StatusOK, out)
+	return nil
+}
+
+func (s *Server) listRSVPs(r *request) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	f := domain.RSVPFilter{EventID: r.query("event"), UnitID: r.query("unit"), After: r.query("after"), Limit: limit}
+	if f.Status, err = statusParam("status", r.query("status")); err != nil {
+		return err
+	}
+	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListRSVPs{Filter: f})
+	if err != nil {
+		return err
+	}
+	pg := v.(domain.RSVPPage)
+	items := make([]rsvpJSON, len(pg.Rows))
+	for i, row := range pg.Rows {
+		items[i] = toRSVP(row.UnitID, row.EventID, row.Seats, row.RSVP)
+		items[i].Seq = 0
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[rsvpJSON]{Items: items, Next: pg.Next})
+	return nil
+}
+
+// ---- headcount: the hot read ----
+
+// headcount answers from the published view (durable state, no mailbox),
+// encoding by hand: this is the route a dashboard polls.
+func (s *Server) headcount(r *request) error {
+	v := r.view
+	if v == nil { // root: the token carried no view
+		var err error
+		if v, err = s.eng.View(r.ctx, r.wedding); err != nil {
+			return err
+		}
+	}
+	h := v.HeadcountFor(r.by)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := (*bp)[:0]
+	buf = append(buf, `{"wedding_id":`...)
+	buf = appendString(buf, v.WeddingID)
+	buf = append(buf, ',')
+	buf = appendInt(buf, "seq", int64(v.Seq))
+	buf = append(buf, `,"as_of":`...)
+	buf = appendTime(buf, v.AsOf)
+	buf = append(buf, `,"events":[`...)
+	for i := 0; i < h.Len(); i++ {
+		e := h.Event(i)
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"event_id":`...)
+		buf = appendString(buf, e.EventID)
+		buf = append(buf, `,"name":`...)
+		buf = appendString(buf, e.Name)
+		buf = append(buf, ',')
+		buf = appendCounts(buf, e.Counts)
+		buf = append(buf, '}')
+	}
+	buf = append(buf, `],"totals":{`...)
+	buf = appendCounts(buf, h.Totals())
+	buf = append(buf, "}}"...)
+	writeBody(r.rc, fasthttp.StatusOK, buf) // copies buf
+	*bp = buf
+	return nil
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func appendCounts(b []byte, c domain.Counts) []byte {
+	b = appendInt(b, "invited_units", int64(c.InvitedUnits))
+	b = append(b, ',')
+	b = appendInt(b, "invited_seats", int64(c.InvitedSeats))
+	b = append(b, ',')
+	b = appendInt(b, "yes_units", int64(c.YesUnits))
+	b = append(b, ',')
+	b = appendInt(b, "yes_headcount", int64(c.YesHeadcount))
+	b = append(b, ',')
+	b = appendInt(b, "maybe_units", int64(c.MaybeUnits))
+	b = append(b, ',')
+	b = appendInt(b, "no_units", int64(c.NoUnits))
+	b = append(b, ',')
+	return appendInt(b, "pending_units", int64(c.PendingUnits))
+}
+
+// ---- audit ----
+
+func (s *Server) audit(r *request) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	var before uint64
+	if v := r.query("before"); v != "" {
+		if before, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "before", "before must be a sequence number (the next cursor), not %q", v)
+		}
+	}
+	if a := r.query("after"); a != "" && before == 0 {
+		if before, err = strconv.ParseUint(a, 10, 64); err != nil {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "after", "after must be the next cursor of the previous page, not %q", a)
+		}
+	}
+	changes, err := s.eng.Audit(r.ctx, r.wedding, r.by, before, limit)
+	if err != nil {
+		return err
+	}
+	items := make([]auditJSON, len(changes))
+	for i := range changes {
+		items[i] = toAudit(&changes[i])
+	}
+	next := ""
+	if len(changes) == limit && changes[len(changes)-1].Seq > 1 {
+		next = strconv.FormatUint(changes[len(changes)-1].Seq, 10)
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[auditJSON]{Items: items, Next: next})
+	return nil
+}
+
+// ---- operations ----
+
+type snapshotIn struct {
+	WeddingID string `json:"wedding_id"`
+}
+
+func (s *Server) createSnapshots(r *request) error {
+	var in snapshotIn
+	if body := r.rc.PostBody(); len(body) > 0 {
+		if err := decode(body, &in); err != nil {
+			return err
+		}
+	}
+	ids := []string{in.WeddingID}
+	if in.WeddingID == "" {
+		var err error
+		if ids, err = s.eng.Weddings(); err != nil {
+			return err
+		}
+	}
+	type item struct {
+		WeddingID string `json:"wedding_id"`
+		Seq       uint64 `json:"seq"`
+	}
+	items := make([]item, 0, len(ids))
+	for _, id := range ids {
+		seq, err := s.eng.Snapshot(r.ctx, id)
+		if err != nil {
+			if errors.Is(err, actors.ErrWeddingNotFound) && in.WeddingID != "" {
+				return errorf(fasthttp.StatusNotFound, "not_found", "wedding_id", "no wedding with id %q", in.WeddingID)
+			}
+			return err
+		}
+		items = append(items, item{WeddingID: id, Seq: seq})
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[item]{Items: items})
+	return nil
+}
+
+func (s *Server) healthz(r *request) error {
+	writeJSON(r.rc, fasthttp.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+	return nil
+}
+
+func (s *Server) readyz(r *request) error {
+	if !s.ready.Load() {
+		return errNotReady
+	}
+	if err := s.eng.Err(); err != nil {
+		return errNotReady
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}

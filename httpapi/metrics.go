@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+)
+
+// httpMetrics are the API's Prometheus series. The engine's own (commits,
+// commands, snapshots) are registered by the actors package on the same
+// registry.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	handler  fasthttp.RequestHandler
+}
+
+func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parinaya_http_requests_total",
+			Help: "HTTP requests answered, by route, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "parinaya_http_request_duration_seconds",
+			Help:    "Time from the request's arrival to its answer, by route, method and status.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method", "status"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	// Process and Go runtime series, unless the caller registered them.
+	_ = reg.Register(collectors.NewGoCollector())
+	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return m
+}
+
+// routeMetrics caches one route's series per status, so the hot path does
+// no label hashing.
+type routeMetrics struct {
+	m             *httpMetrics
+	route, method string
+	mu            sync.RWMutex
+	byStatus      map[int]routeSeries
+}
+
+type routeSeries struct {
+	count prometheus.Counter
+	dur   prometheus.Observer
+}
+
+func (m *httpMetrics) route(method, path string) *routeMetrics {
+	return &routeMetrics{m: m, route: path, method: method, byStatus: map[int]routeSeries{}}
+}
+
+func (r *routeMetrics) observe(status int, d time.Duration) {
+	r.mu.RLock()
+	s, ok := r.byStatus[status]
+	r.mu.RUnlock()
+	if !ok {
+		code := strconv.Itoa(status)
+		s = routeSeries{count: r.m.requests.WithLabelValues(r.route, r.method, code),
+			dur: r.m.latency.WithLabelValues(r.route, r.method, code)}
+		r.mu.Lock()
+		r.byStatus[status] = s
+		r.mu.Unlock()
+	}
+	s.count.Inc()
+	s.dur.Observe(d.Seconds())
+}
+
+func (s *Server) metricsPage(r *request) error {
+	s.metrics.handler(r.rc)
+	return nil
+}

@@ -1,0 +1,279 @@
+package httpapi
+
+import (
+	"github.com/valyala/fasthttp"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// JSON shapes of API.md. Requests decode into *In types strictly; answers
+// are built from domain values by the *JSON functions.
+
+type weddingJSON struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Slug      string   `json:"slug"`
+	Date      string   `json:"date"`
+	Timezone  string   `json:"timezone"`
+	Region    string   `json:"region"`
+	CreatedAt jsonTime `json:"created_at"`
+	Seq       uint64   `json:"seq,omitempty"`
+}
+
+func toWedding(i domain.Info, seq uint64) weddingJSON {
+	return weddingJSON{ID: i.ID, Name: i.Name, Slug: i.Slug, Date: i.Date, Timezone: i.Timezone,
+		Region: i.Region, CreatedAt: jsonTime(i.CreatedAt), Seq: seq}
+}
+
+type weddingIn struct {
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	Date     string `json:"date"`
+	Timezone string `json:"timezone"`
+	Region   string `json:"region"`
+}
+
+type tokenIn struct {
+	Role  string `json:"role"`
+	Side  string `json:"side"`
+	Label string `json:"label"`
+}
+
+type tokenJSON struct {
+	ID        string   `json:"id"`
+	Token     string   `json:"token,omitempty"`
+	Role      string   `json:"role"`
+	Side      string   `json:"side,omitempty"`
+	Label     string   `json:"label,omitempty"`
+	CreatedAt jsonTime `json:"created_at"`
+}
+
+type eventJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	StartsAt   jsonTime `json:"starts_at"`
+	EndsAt     jsonTime `json:"ends_at"`
+	Venue      string   `json:"venue"`
+	Visibility string   `json:"visibility"`
+}
+
+func toEvent(e domain.Event) eventJSON {
+	return eventJSON{ID: e.ID, Name: e.Name, StartsAt: jsonTime(e.StartsAt), EndsAt: jsonTime(e.EndsAt),
+		Venue: e.Venue, Visibility: e.Visibility.String()}
+}
+
+type eventIn struct {
+	Name       *string `json:"name"`
+	StartsAt   *string `json:"starts_at"`
+	EndsAt     *string `json:"ends_at"`
+	Venue      *string `json:"venue"`
+	Visibility *string `json:"visibility"`
+}
+
+type memberJSON struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+	Email   string `json:"email"`
+	Primary bool   `json:"primary"`
+}
+
+type invitationJSON struct {
+	EventID   string `json:"event_id"`
+	Seats     int32  `json:"seats"`
+	Status    string `json:"status"`
+	Headcount int32  `json:"headcount"`
+}
+
+type unitJSON struct {
+	ID          string           `json:"id"`
+	Name        string           `json:"name"`
+	Side        string           `json:"side"`
+	Tags        []string         `json:"tags"`
+	Members     []memberJSON     `json:"members"`
+	Invitations []invitationJSON `json:"invitations"`
+	CreatedAt   jsonTime         `json:"created_at"`
+	UpdatedAt   jsonTime         `json:"updated_at"`
+}
+
+func toUnit(u domain.Unit) unitJSON {
+	out := unitJSON{ID: u.ID, Name: u.Name, Side: u.Side.String(), Tags: u.Tags,
+		Members: make([]memberJSON, len(u.Members)), Invitations: make([]invitationJSON, len(u.Invitations)),
+		CreatedAt: jsonTime(u.CreatedAt), UpdatedAt: jsonTime(u.UpdatedAt)}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	for i, m := range u.Members {
+		out.Members[i] = memberJSON{ID: m.ID, Name: m.Name, Phone: m.Phone, Email: m.Email, Primary: m.Primary}
+	}
+	for i, inv := range u.Invitations {
+		out.Invitations[i] = invitationJSON{EventID: inv.EventID, Seats: inv.Seats,
+			Status: inv.RSVP.Status.String(), Headcount: inv.RSVP.Headcount}
+	}
+	return out
+}
+
+type memberIn struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Phone   string `json:"phone"`
+	Email   string `json:"email"`
+	Primary bool   `json:"primary"`
+}
+
+type unitIn struct {
+	Name    *string     `json:"name"`
+	Side    *string     `json:"side"`
+	Tags    *[]string   `json:"tags"`
+	Members *[]memberIn `json:"members"`
+}
+
+func members(in []memberIn) []domain.MemberInput {
+	out := make([]domain.MemberInput, len(in))
+	for i, m := range in {
+		out[i] = domain.MemberInput{ID: m.ID, Name: m.Name, Phone: m.Phone, Email: m.Email, Primary: m.Primary}
+	}
+	return out
+}
+
+// unitInput is a new unit from its JSON; field is the JSON path prefix for
+// errors ("" or "units.3").
+func unitInput(in *unitIn, field string) (domain.UnitInput, *apiError) {
+	var u domain.UnitInput
+	if in.Name != nil {
+		u.Name = *in.Name
+	}
+	if in.Side != nil {
+		s, ok := domain.ParseSide(*in.Side)
+		if !ok {
+			return u, errorf(fasthttp.StatusBadRequest, "invalid_field", join(field, "side"), "side must be bride, groom or both, not %q", *in.Side)
+		}
+		u.Side = s
+	}
+	if in.Tags != nil {
+		u.Tags = *in.Tags
+	}
+	if in.Members != nil {
+		u.Members = members(*in.Members)
+	}
+	return u, nil
+}
+
+func join(prefix, field string) string {
+	if prefix == "" {
+		return field
+	}
+	return prefix + "." + field
+}
+
+type rsvpJSON struct {
+	UnitID     string   `json:"unit_id"`
+	EventID    string   `json:"event_id"`
+	Status     string   `json:"status"`
+	Headcount  int32    `json:"headcount"`
+	Seats      int32    `json:"seats"`
+	Source     string   `json:"source"`
+	AnsweredAt jsonTime `json:"answered_at"`
+	Note       string   `json:"note"`
+	Seq        uint64   `json:"seq,omitempty"`
+}
+
+func toRSVP(unitID, eventID string, seats int32, r domain.RSVP) rsvpJSON {
+	return rsvpJSON{UnitID: unitID, EventID: eventID, Status: r.Status.String(), Headcount: r.Headcount,
+		Seats: seats, Source: r.Source.String(), AnsweredAt: jsonTime(r.AnsweredAt), Note: r.Note, Seq: r.Seq}
+}
+
+type rsvpIn struct {
+	Status    string `json:"status"`
+	Headcount *int32 `json:"headcount"`
+	Note      string `json:"note"`
+}
+
+type inviteIn struct {
+	EventIDs []string `json:"event_ids"`
+	UnitIDs  []string `json:"unit_ids"`
+	All      bool     `json:"all"`
+	Side     *string  `json:"side"`
+	Tag      string   `json:"tag"`
+	Seats    int32    `json:"seats"`
+}
+
+type uninviteIn struct {
+	EventIDs []string `json:"event_ids"`
+	UnitIDs  []string `json:"unit_ids"`
+}
+
+type batchIn struct {
+	Units []unitIn `json:"units"`
+}
+
+type batchResult struct {
+	Index int       `json:"index"`
+	ID    string    `json:"id,omitempty"`
+	Error *apiError `json:"error,omitempty"`
+}
+
+type page[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next"`
+}
+
+type auditJSON struct {
+	Seq    uint64   `json:"seq"`
+	At     jsonTime `json:"at"`
+	By     string   `json:"by"`
+	Kind   string   `json:"kind"`
+	Detail any      `json:"detail"`
+}
+
+// toAudit describes one journaled change for people: ids and the fields
+// that changed, never token hashes.
+func toAudit(c *domain.Change) auditJSON {
+	a := auditJSON{Seq: c.Seq, At: jsonTime(c.At), By: c.By, Kind: c.Kind()}
+	switch {
+	case c.WeddingCreated != nil:
+		a.Detail = toWedding(c.WeddingCreated.Info, 0)
+	case c.TokenIssued != nil:
+		t := c.TokenIssued
+		a.Detail = tokenJSON{ID: t.ID, Role: t.Role.String(), Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)}
+	case c.TokenRevoked != nil:
+		a.Detail = map[string]string{"token_id": c.TokenRevoked.ID}
+	case c.EventSaved != nil:
+		a.Detail = toEvent(*c.EventSaved)
+	case c.EventDeleted != nil:
+		a.Detail = map[string]string{"event_id": c.EventDeleted.ID}
+	case c.UnitsSaved != nil:
+		units := make([]unitJSON, len(c.UnitsSaved.Units))
+		for i, u := range c.UnitsSaved.Units {
+			units[i] = toUnit(u)
+			units[i].Invitations = nil
+		}
+		a.Detail = map[string]any{"units": units}
+	case c.UnitDeleted != nil:
+		a.Detail = map[string]string{"unit_id": c.UnitDeleted.ID}
+	case c.Invited != nil:
+		grants := make([]map[string]any, len(c.Invited.Grants))
+		for i, g := range c.Invited.Grants {
+			grants[i] = map[string]any{"unit_id": g.UnitID, "event_id": g.EventID, "seats": g.Seats}
+		}
+		a.Detail = map[string]any{"invitations": grants}
+	case c.Uninvited != nil:
+		pairs := make([]map[string]string, len(c.Uninvited.Pairs))
+		for i, p := range c.Uninvited.Pairs {
+			pairs[i] = map[string]string{"unit_id": p.UnitID, "event_id": p.EventID}
+		}
+		a.Detail = map[string]any{"removed": pairs}
+	case c.RSVPRecorded != nil:
+		r := c.RSVPRecorded
+		a.Detail = map[string]any{"unit_id": r.UnitID, "event_id": r.EventID, "status": r.Status.String(),
+			"headcount": r.Headcount, "source": r.Source.String(), "answered_at": jsonTime(r.AnsweredAt), "note": r.Note}
+	}
+	return a
+}
+
+func sideOf(r domain.Role, s domain.Side) string {
+	if r != domain.RoleSideAdmin {
+		return ""
+	}
+	return s.String()
+}

@@ -1,0 +1,245 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strings"
+	"sync"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The OpenAPI 3 description served at /openapi.json. Every registered
+// route must have an entry in routeDocs (TestOpenAPI_CoversEveryRoute).
+
+type routeDoc struct {
+	summary  string
+	request  string // schema name of the JSON body, or ""
+	response string // schema name of the 2xx answer, or ""
+	status   string // the success status, default "200"
+	query    []string
+	raw      bool // the answer is not JSON (metrics)
+}
+
+var routeDocs = map[string]routeDoc{
+	"GET /healthz":      {summary: "The process is up.", response: "Health"},
+	"GET /readyz":       {summary: "Storage is open and recovery is done (503 not_ready otherwise).", response: "Health"},
+	"GET /metrics":      {summary: "Prometheus metrics in the text format.", raw: true},
+	"GET /openapi.json": {summary: "This description."},
+
+	"POST /v1/weddings":                   {summary: "Create a wedding (root token).", request: "WeddingIn", response: "Wedding", status: "201"},
+	"GET /v1/weddings":                    {summary: "List wedding ids (root token).", response: "WeddingList"},
+	"POST /v1/admin/snapshots":            {summary: "Snapshot one wedding (wedding_id) or all of them now (root token).", request: "SnapshotIn", response: "SnapshotList"},
+	"GET /v1/weddings/{w}":                {summary: "A wedding.", response: "Wedding"},
+	"POST /v1/weddings/{w}/tokens":        {summary: "Issue a token (root, owner); the token is shown once.", request: "TokenIn", response: "Token", status: "201"},
+	"DELETE /v1/weddings/{w}/tokens/{id}": {summary: "Revoke a token (root, owner).", status: "204"},
+
+	"POST /v1/weddings/{w}/events":       {summary: "Add an event.", request: "EventIn", response: "Event", status: "201"},
+	"GET /v1/weddings/{w}/events":        {summary: "Events in time order.", response: "EventList"},
+	"PATCH /v1/weddings/{w}/events/{e}":  {summary: "Change an event's given fields.", request: "EventIn", response: "Event"},
+	"DELETE /v1/weddings/{w}/events/{e}": {summary: "Delete an event (one with RSVPs needs ?force=true).", status: "204", query: []string{"force"}},
+
+	"POST /v1/weddings/{w}/units":       {summary: "Add a guest unit (household) with its members.", request: "UnitIn", response: "Unit", status: "201"},
+	"POST /v1/weddings/{w}/units/batch": {summary: "Add up to 5000 units; valid ones are stored even when others fail.", request: "UnitBatchIn", response: "UnitBatchResult"},
+	"GET /v1/weddings/{w}/units":        {summary: "Units the token may see, in id order.", response: "UnitList", query: []string{"side", "tag", "q", "event", "rsvp", "limit", "after"}},
+	"GET /v1/weddings/{w}/units/{u}":    {summary: "A unit.", response: "Unit"},
+	"PATCH /v1/weddings/{w}/units/{u}":  {summary: "Change a unit's given fields (members replace the list; members with an id keep it).", request: "UnitIn", response: "Unit"},
+	"DELETE /v1/weddings/{w}/units/{u}": {summary: "Delete a unit with its invitations and RSVPs.", status: "204"},
+
+	"POST /v1/weddings/{w}/invitations":        {summary: "Invite units (unit_ids, all, side or tag) to events.", request: "InviteIn", response: "InviteResult"},
+	"POST /v1/weddings/{w}/invitations/remove": {summary: "Remove invitations.", request: "UninviteIn", response: "UninviteResult"},
+	"PUT /v1/weddings/{w}/rsvps/{u}/{e}":       {summary: "Set an RSVP on a guest's behalf (audited).", request: "RSVPIn", response: "RSVP"},
+	"GET /v1/weddings/{w}/rsvps":               {summary: "Invitations with their RSVPs (pending included), by unit then event time.", response: "RSVPList", query: []string{"event", "status", "unit", "limit", "after"}},
+
+	"GET /v1/weddings/{w}/headcount": {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
+	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what and when, newest first (not side_admin).", response: "AuditList", query: []string{"limit", "before"}},
+}
+
+func obj(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+func arr(item any) map[string]any    { return map[string]any{"type": "array", "items": item} }
+
+var (
+	str     = map[string]any{"type": "string"}
+	integer = map[string]any{"type": "integer"}
+	boolean = map[string]any{"type": "boolean"}
+	tm      = map[string]any{"type": "string", "format": "date-time"}
+)
+
+func enum(vals ...string) map[string]any { return map[string]any{"type": "string", "enum": vals} }
+
+func listOf(item string) map[string]any {
+	return obj(map[string]any{"items": arr(ref(item)), "next": str}, "items", "next")
+}
+
+var counts = map[string]any{"invited_units": integer, "invited_seats": integer, "yes_units": integer,
+	"yes_headcount": integer, "maybe_units": integer, "no_units": integer, "pending_units": integer}
+
+func withCounts(extra map[string]any) map[string]any {
+	p := map[string]any{}
+	for k, v := range counts {
+		p[k] = v
+	}
+	for k, v := range extra {
+		p[k] = v
+	}
+	return p
+}
+
+var schemas = map[string]any{
+	"Error":  obj(map[string]any{"error": obj(map[string]any{"code": str, "message": str, "field": str, "existing_id": str}, "code", "message")}, "error"),
+	"Health": map[string]any{"type": "object", "additionalProperties": str},
+	"WeddingIn": obj(map[string]any{"name": str, "slug": str, "date": map[string]any{"type": "string", "format": "date"},
+		"timezone": str, "region": str}, "name", "slug", "date"),
+	"Wedding": obj(map[string]any{"id": str, "name": str, "slug": str, "date": str, "timezone": str, "region": str,
+		"created_at": tm, "seq": integer}),
+	"WeddingList":  listOf("WeddingRef"),
+	"WeddingRef":   obj(map[string]any{"id": str}),
+	"SnapshotIn":   obj(map[string]any{"wedding_id": str}),
+	"SnapshotList": listOf("SnapshotRef"),
+	"SnapshotRef":  obj(map[string]any{"wedding_id": str, "seq": integer}),
+	"TokenIn":      obj(map[string]any{"role": enum("owner", "admin", "side_admin", "viewer"), "side": enum("bride", "groom"), "label": str}, "role"),
+	"Token":        obj(map[string]any{"id": str, "token": str, "role": str, "side": str, "label": str, "created_at": tm}),
+	"EventIn": obj(map[string]any{"name": str, "starts_at": tm, "ends_at": tm, "venue": str,
+		"visibility": enum("public", "invite_only")}),
+	"Event": obj(map[string]any{"id": str, "name": str, "starts_at": tm, "ends_at": tm, "venue": str,
+		"visibility": enum("public", "invite_only")}),
+	"EventList": listOf("Event"),
+	"MemberIn":  obj(map[string]any{"id": str, "name": str, "phone": str, "email": str, "primary": boolean}, "name"),
+	"Member":    obj(map[string]any{"id": str, "name": str, "phone": map[string]any{"type": "string", "description": "E.164"}, "email": str, "primary": boolean}),
+	"UnitIn": obj(map[string]any{"name": str, "side": enum("bride", "groom", "both"), "tags": arr(str),
+		"members": arr(ref("MemberIn"))}),
+	"Unit": obj(map[string]any{"id": str, "name": str, "side": enum("bride", "groom", "both"), "tags": arr(str),
+		"members": arr(ref("Member")), "invitations": arr(ref("UnitInvitation")), "created_at": tm, "updated_at": tm}),
+	"UnitInvitation": obj(map[string]any{"event_id": str, "seats": integer, "status": str, "headcount": integer}),
+	"UnitList":       listOf("Unit"),
+	"UnitBatchIn":    obj(map[string]any{"units": arr(ref("UnitIn"))}, "units"),
+	"UnitBatchResult": obj(map[string]any{"results": arr(obj(map[string]any{"index": integer, "id": str,
+		"error": obj(map[string]any{"code": str, "message": str, "field": str, "existing_id": str})}))}),
+	"InviteIn": obj(map[string]any{"event_ids": arr(str), "unit_ids": arr(str), "all": boolean,
+		"side": enum("bride", "groom", "both"), "tag": str, "seats": integer}, "event_ids"),
+	"InviteResult":   obj(map[string]any{"invited": integer, "already": integer}),
+	"UninviteIn":     obj(map[string]any{"event_ids": arr(str), "unit_ids": arr(str)}, "event_ids", "unit_ids"),
+	"UninviteResult": obj(map[string]any{"removed": integer}),
+	"RSVPIn":         obj(map[string]any{"status": enum("yes", "no", "maybe", "pending"), "headcount": integer, "note": str}, "status"),
+	"RSVP": obj(map[string]any{"unit_id": str, "event_id": str, "status": enum("yes", "no", "maybe", "pending"),
+		"headcount": integer, "seats": integer, "source": enum("admin", "whatsapp", "web"), "answered_at": tm, "note": str, "seq": integer}),
+	"RSVPList": listOf("RSVP"),
+	"Headcount": obj(map[string]any{"wedding_id": str, "seq": integer, "as_of": tm,
+		"events": arr(obj(withCounts(map[string]any{"event_id": str, "name": str}))),
+		"totals": obj(withCounts(nil))}),
+	"Audit": obj(map[string]any{"seq": integer, "at": tm, "by": str, "kind": str,
+		"detail": map[string]any{"type": "object"}}),
+	"AuditList": listOf("Audit"),
+}
+
+var errorStatuses = map[string]string{
+	"400": "Invalid input (invalid_json, unknown_field, invalid_field, invalid_phone); nothing changed.",
+	"401": "Missing, unknown or revoked token.",
+	"403": "The token's role may not do this.",
+	"404": "Unknown id, or one this token may not see.",
+	"409": "Conflict with stored state (duplicate_phone, not_invited, has_rsvps, idempotency_mismatch).",
+	"413": "Body too large.",
+	"429": "Overloaded; retry after Retry-After seconds.",
+	"503": "Not ready; retry later.",
+}
+
+// openAPIDoc builds the description for the given routes.
+func openAPIDoc(routes []*route, version string) map[string]any {
+	paths := map[string]map[string]any{}
+	for _, rt := range routes {
+		d := routeDocs[rt.method+" "+rt.path]
+		op := map[string]any{"summary": d.summary, "operationId": operationID(rt.method, rt.path)}
+		var params []any
+		for _, seg := range strings.Split(rt.path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": str})
+			}
+		}
+		for _, q := range d.query {
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": str})
+		}
+		if rt.access != public {
+			op["security"] = []any{map[string]any{"bearer": []any{}}}
+		}
+		if rt.method == "POST" && rt.access != public {
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "schema": str,
+				"description": "A repeat with the same key and body within 24 h answers the first answer again."})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if d.request != "" {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(d.request)}}}
+		}
+		status := d.status
+		if status == "" {
+			status = "200"
+		}
+		okResp := map[string]any{"description": "Success."}
+		switch {
+		case d.raw:
+			okResp["content"] = map[string]any{"text/plain": map[string]any{"schema": str}}
+		case d.response != "":
+			okResp["content"] = map[string]any{"application/json": map[string]any{"schema": ref(d.response)}}
+		}
+		responses := map[string]any{status: okResp}
+		for code, desc := range errorStatuses {
+			if rt.access == public && code != "503" {
+				continue
+			}
+			responses[code] = map[string]any{"description": desc,
+				"content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
+		}
+		op["responses"] = responses
+		if paths[rt.path] == nil {
+			paths[rt.path] = map[string]any{}
+		}
+		paths[rt.path][strings.ToLower(rt.method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "ParinayaOS engine admin API", "version": version,
+			"description": "Every write returns only after it is durable (fsynced). Errors: {\"error\":{\"code\",\"message\",\"field\",\"existing_id\"}}."},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas":         schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+		},
+	}
+}
+
+func operationID(method, path string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(method))
+	for _, seg := range strings.Split(path, "/") {
+		seg = strings.Trim(seg, "{}")
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, ".", "_"), "-", "_")
+		if seg == "" || seg == "v1" {
+			continue
+		}
+		b.WriteString("_" + seg)
+	}
+	return b.String()
+}
+
+// openAPIDesc is a server's description, built on first request. NB: per
+// server, not per process: servers differ in Version.
+type openAPIDesc struct {
+	once sync.Once
+	body []byte
+}
+
+func (s *Server) openAPI(r *request) error {
+	s.openapi.once.Do(func() {
+		s.openapi.body, _ = json.MarshalIndent(openAPIDoc(s.routes, s.cfg.Version), "", "  ")
+	})
+	writeBody(r.rc, fasthttp.StatusOK, s.openapi.body)
+	return nil
+}

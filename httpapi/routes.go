@@ -1,0 +1,229 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// access says who may call a route.
+type access uint8
+
+const (
+	public   access = iota // no token (health, metrics, the API description)
+	rootOnly               // the operator's token
+	member                 // a token of the route's {w} wedding, or root
+)
+
+// route is one registered route. The table drives registration, the
+// per-route metrics and log labels, and the OpenAPI coverage test.
+type route struct {
+	method, path string
+	access       access
+	// bodyLimit overrides Config.MaxBodyBytes (units/batch).
+	bodyLimit int
+	handle    func(s *Server, r *request) error
+}
+
+// request is one API call being served.
+type request struct {
+	rc      *fasthttp.RequestCtx
+	ctx     context.Context
+	by      domain.Principal
+	view    *domain.View // the token's own wedding view; nil for root
+	wedding string       // {w}, or ""
+}
+
+func (r *request) param(name string) string {
+	v, _ := r.rc.UserValue(name).(string)
+	return v
+}
+
+func (r *request) query(name string) string { return string(r.rc.QueryArgs().Peek(name)) }
+
+func (s *Server) table() []*route {
+	batch := s.cfg.BatchBodyBytes
+	return []*route{
+		{method: "GET", path: "/healthz", access: public, handle: (*Server).healthz},
+		{method: "GET", path: "/readyz", access: public, handle: (*Server).readyz},
+		{method: "GET", path: "/metrics", access: public, handle: (*Server).metricsPage},
+		{method: "GET", path: "/openapi.json", access: public, handle: (*Server).openAPI},
+
+		{method: "POST", path: "/v1/weddings", access: rootOnly, handle: (*Server).createWedding},
+		{method: "GET", path: "/v1/weddings", access: rootOnly, handle: (*Server).listWeddings},
+		{method: "POST", path: "/v1/admin/snapshots", access: rootOnly, handle: (*Server).createSnapshots},
+		{method: "GET", path: "/v1/weddings/{w}", access: member, handle: (*Server).getWedding},
+		{method: "POST", path: "/v1/weddings/{w}/tokens", access: member, handle: (*Server).issueToken},
+		{method: "DELETE", path: "/v1/weddings/{w}/tokens/{id}", access: member, handle: (*Server).revokeToken},
+
+		{method: "POST", path: "/v1/weddings/{w}/events", access: member, handle: (*Server).addEvent},
+		{method: "GET", path: "/v1/weddings/{w}/events", access: member, handle: (*Server).listEvents},
+		{method: "PATCH", path: "/v1/weddings/{w}/events/{e}", access: member, handle: (*Server).updateEvent},
+		{method: "DELETE", path: "/v1/weddings/{w}/events/{e}", access: member, handle: (*Server).deleteEvent},
+
+		{method: "POST", path: "/v1/weddings/{w}/units", access: member, handle: (*Server).addUnit},
+		{method: "POST", path: "/v1/weddings/{w}/units/batch", access: member, bodyLimit: batch, handle: (*Server).addUnits},
+		{method: "GET", path: "/v1/weddings/{w}/units", access: member, handle: (*Server).listUnits},
+		{method: "GET", path: "/v1/weddings/{w}/units/{u}", access: member, handle: (*Server).getUnit},
+		{method: "PATCH", path: "/v1/weddings/{w}/units/{u}", access: member, handle: (*Server).updateUnit},
+		{method: "DELETE", path: "/v1/weddings/{w}/units/{u}", access: member, handle: (*Server).deleteUnit},
+
+		{method: "POST", path: "/v1/weddings/{w}/invitations", access: member, handle: (*Server).invite},
+		{method: "POST", path: "/v1/weddings/{w}/invitations/remove", access: member, handle: (*Server).uninvite},
+		{method: "PUT", path: "/v1/weddings/{w}/rsvps/{u}/{e}", access: member, handle: (*Server).setRSVP},
+		{method: "GET", path: "/v1/weddings/{w}/rsvps", access: member, handle: (*Server).listRSVPs},
+
+		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
+		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
+	}
+}
+
+func (s *Server) register() {
+	s.routes = s.table()
+	for _, rt := range s.routes {
+		s.router.Handle(rt.method, rt.path, s.wrap(rt))
+	}
+}
+
+// wrap runs the parts every route shares: request id, body limit, auth,
+// idempotency, the request timeout, metrics and the request's log line.
+func (s *Server) wrap(rt *route) fasthttp.RequestHandler {
+	limit := rt.bodyLimit
+	if limit == 0 {
+		limit = s.cfg.MaxBodyBytes
+	}
+	obs := s.metrics.route(rt.method, rt.path)
+	return func(rc *fasthttp.RequestCtx) {
+		start := time.Now()
+		reqID := s.requestID(rc)
+		r := &request{rc: rc, wedding: ""}
+		if w, ok := rc.UserValue("w").(string); ok {
+			r.wedding = w
+		}
+		s.serve(rt, r, limit)
+		status := rc.Response.StatusCode()
+		elapsed := time.Since(start)
+		obs.observe(status, elapsed)
+		if s.cfg.LogRequests || status >= 500 {
+			ev := s.cfg.Logger.Info()
+			if status >= 500 {
+				ev = s.cfg.Logger.Error()
+			}
+			ev.Str("request_id", reqID).Str("method", rt.method).Str("route", rt.path).
+				Str("wedding_id", r.wedding).Str("token_id", r.by.TokenID).Int("status", status).
+				Dur("duration", elapsed).Msg("request")
+		}
+	}
+}
+
+func (s *Server) serve(rt *route, r *request, limit int) {
+	rc := r.rc
+	if len(rc.Request.Body()) > limit {
+		writeError(rc, errorf(fasthttp.StatusRequestEntityTooLarge, "body_too_large", "", "the request body is larger than this route's limit of %d bytes", limit))
+		return
+	}
+	if rt.access != public && !s.ready.Load() {
+		writeError(rc, errNotReady)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+	defer cancel()
+	r.ctx = ctx
+	if rt.access != public {
+		by, view, aerr := s.authenticate(ctx, rc, r.wedding)
+		if aerr != nil {
+			writeError(rc, aerr)
+			return
+		}
+		if rt.access == rootOnly && by.Role != domain.RoleRoot {
+			writeError(rc, errorf(fasthttp.StatusForbidden, "forbidden", "", "only the operator's root token may do this"))
+			return
+		}
+		r.by, r.view = by, view
+	}
+	run := func() {
+		if err := rt.handle(s, r); err != nil {
+			ae := toAPIError(err)
+			if ae == errInternal {
+				s.cfg.Logger.Error().Err(err).Str("route", rt.path).Str("wedding_id", r.wedding).Msg("internal error")
+			}
+			writeError(rc, ae)
+		}
+	}
+	if key := rc.Request.Header.Peek("Idempotency-Key"); len(key) > 0 && rt.method == "POST" && rt.access != public {
+		s.idem.do(rc, r.by.TokenID+"\x00"+rt.method+" "+string(rc.Path())+"\x00"+string(key), run)
+		return
+	}
+	run()
+}
+
+// requestID is the client's X-Request-Id when it is sane, else a new one;
+// it is echoed in the answer.
+func (s *Server) requestID(rc *fasthttp.RequestCtx) string {
+	if id := rc.Request.Header.Peek("X-Request-Id"); len(id) > 0 && len(id) <= 64 && printable(id) {
+		rc.Response.Header.SetBytesV("X-Request-Id", id)
+		return string(id)
+	}
+	id := s.reqBase + strconv.FormatUint(s.reqSeq.Add(1), 36)
+	rc.Response.Header.Set("X-Request-Id", id)
+	return id
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newWeddingID is a fresh, unguessable wedding id ("w" + 16 characters).
+func newWeddingID() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return "w" + idEncoding.EncodeToString(b[:])
+}
+
+// limitParam reads ?limit= (default 100, 1..1000).
+func limitParam(r *request) (int, error) {
+	v := r.query("limit")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, errorf(fasthttp.StatusBadRequest, "invalid_field", "limit", "limit must be a whole number from 1 to 1000, not %q", v)
+	}
+	return n, nil
+}
+
+func sideParam(field, v string) (*domain.Side, error) {
+	if v == "" {
+		return nil, nil
+	}
+	sd, ok := domain.ParseSide(v)
+	if !ok {
+		return nil, errorf(fasthttp.StatusBadRequest, "invalid_field", field, "%s must be bride, groom or both, not %q", field, v)
+	}
+	return &sd, nil
+}
+
+func statusParam(field, v string) (*domain.RSVPStatus, error) {
+	if v == "" {
+		return nil, nil
+	}
+	st, ok := domain.ParseRSVPStatus(v)
+	if !ok {
+		return nil, errorf(fasthttp.StatusBadRequest, "invalid_field", field, "%s must be yes, no, maybe or pending, not %q", field, v)
+	}
+	return &st, nil
+}
