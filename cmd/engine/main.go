@@ -1,7 +1,8 @@
 // Command engine runs the ParinayaOS engine.
 //
-//	engine serve [--data DIR]   run the engine until SIGINT/SIGTERM
-//	engine version              print the version
+//	engine serve [--data DIR] [--http ADDR] [--config FILE] [--demo]
+//	engine snapshot create|list|verify|export|restore …
+//	engine version
 //
 // main only binds flags, builds the parts and waits for signals; the work
 // is done by the packages it wires together.
@@ -10,18 +11,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
-
-	"github.com/rs/zerolog"
-
-	"github.com/parinayaos/engine/actors"
-	"github.com/parinayaos/engine/storage"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -37,7 +29,8 @@ func main() {
 const usage = `usage: engine <command> [flags]
 
 commands:
-  serve     run the engine until SIGINT or SIGTERM
+  serve     run the engine (HTTP API) until SIGINT or SIGTERM
+  snapshot  create, list, verify, export and restore wedding snapshots
   version   print the version
 
 Run "engine <command> --help" for a command's flags.
@@ -50,7 +43,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], stderr)
+		return serve(ctx, args[1:], stdout, stderr)
+	case "snapshot":
+		return snapshotCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "engine", version)
 		return nil
@@ -60,44 +55,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
-}
-
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data", "./data", "data directory (created if missing)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log := zerolog.New(zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.RFC3339}).With().Timestamp().Logger()
-	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
-		return err
-	}
-	db, err := storage.Open(*dataDir, storage.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	eng, err := actors.New(db, actors.Config{Logger: log})
-	if err != nil {
-		return err
-	}
-	weddings, err := db.Weddings()
-	if err != nil {
-		return err
-	}
-	log.Info().Str("data", *dataDir).Int("weddings", len(weddings)).Str("version", version).
-		Msg("engine running (the HTTP API arrives with the next issue); stop with Ctrl-C")
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	<-ctx.Done()
-	log.Info().Msg("stopping: snapshotting active weddings")
-	closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := eng.Close(closeCtx); err != nil {
-		return err
-	}
-	log.Info().Msg("stopped")
-	return nil
 }
