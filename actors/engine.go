@@ -157,6 +157,18 @@ func (e *Engine) Query(ctx context.Context, weddingID string, by domain.Principa
 	return res.Value, err
 }
 
+// ActiveView is View's fast path alone: the published view of an active
+// wedding, or nil when the wedding is not in memory.
+func (e *Engine) ActiveView(weddingID string) *domain.View {
+	if h := e.index.get(weddingID); h != nil {
+		if v := h.view.Load(); v != nil {
+			h.touch(e.cfg.Now)
+			return v
+		}
+	}
+	return nil
+}
+
 // View returns the wedding's last published read view: headcounts and the
 // token table as of its last durable change. For an active wedding this is
 // one map lookup and one atomic load: no mailbox, no allocation.

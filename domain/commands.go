@@ -359,6 +359,8 @@ func (c *AddUnits) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	results := make([]BatchItem, len(c.Units))
 	units := make([]Unit, 0, len(c.Units))
 	batchPhones := map[string]string{}
+	w.phoneMemo = normalizePhones(c.Units, w.Info.Region)
+	defer func() { w.phoneMemo = nil }()
 	for i := range c.Units {
 		results[i].Index = i
 		if len(w.Units)+len(units) >= MaxUnits {
@@ -518,9 +520,12 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ex
 		seenIDs[pid] = true
 		per := Person{ID: pid, Name: strings.TrimSpace(mi.Name), Primary: mi.Primary}
 		if mi.Phone != "" {
-			e164, err := NormalizePhone(mi.Phone, w.Info.Region, f+"phone")
-			if err != nil {
-				return Unit{}, err
+			e164, ok := w.phoneMemo[mi.Phone]
+			if !ok {
+				var err error
+				if e164, err = NormalizePhone(mi.Phone, w.Info.Region, f+"phone"); err != nil {
+					return Unit{}, err
+				}
 			}
 			if holder, ok := w.phones[e164]; ok && w.memberOf[holder] != id {
 				return Unit{}, conflict("duplicate_phone", f+"phone", holder, "phone %s belongs to another person of this wedding", e164)

@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -36,4 +38,47 @@ func quoteShort(s string) string {
 		s = s[:40] + "…"
 	}
 	return `"` + s + `"`
+}
+
+// parallelPhones is the batch size from which normalizePhones uses every
+// core: parsing a phone with phonenumbers takes ~20 µs (regular
+// expressions), which made it 60% of a 1,000-unit (3,000-phone) batch.
+const parallelPhones = 256
+
+// normalizePhones normalizes the members' phones of a batch with as many
+// goroutines as there are cores, and returns raw → E.164 for the valid
+// ones (invalid ones are left to NormalizePhone, which makes the error). It
+// is a pure function of its input: the goroutines only share the work.
+func normalizePhones(units []UnitInput, region string) map[string]string {
+	var raws []string
+	for i := range units {
+		for _, m := range units[i].Members {
+			if m.Phone != "" {
+				raws = append(raws, m.Phone)
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(raws)/parallelPhones)
+	if workers < 2 {
+		return nil
+	}
+	out := make([]string, len(raws))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(raws); i += workers {
+				out[i], _ = NormalizePhone(raws[i], region, "")
+			}
+		}()
+	}
+	wg.Wait()
+	memo := make(map[string]string, len(raws))
+	for i, e164 := range out {
+		if e164 != "" {
+			memo[raws[i]] = e164
+		}
+	}
+	return memo
 }

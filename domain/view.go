@@ -1,5 +1,7 @@
 package domain
 
+import "sync/atomic"
+
 // View is an immutable picture of a wedding at one sequence: what hot reads
 // (headcount, token checks) need, published by the wedding's actor after
 // each durable commit. Nothing in a View is ever modified after it is built.
@@ -19,6 +21,9 @@ type View struct {
 	// counts holds, for each scope (all, bride, groom), one row per event
 	// followed by the scope's totals.
 	counts []Counts
+	// memo keeps an encoding of each scope's headcount, made by the first
+	// reader that asks (see Memo).
+	memo [numScopes]atomic.Pointer[[]byte]
 }
 
 // viewStatic is the slowly changing part of a view, shared between views.
@@ -95,6 +100,29 @@ func (v *View) Groom() Headcount { return v.scope(scopeGroom) }
 func (v *View) scope(s int) Headcount {
 	n := len(v.static.labels) + 1
 	return Headcount{labels: v.static.labels, counts: v.counts[s*n : (s+1)*n : (s+1)*n]}
+}
+
+// Memo returns the bytes build makes from the headcount p may see, building
+// them once per view and scope: a view never changes, so neither does an
+// encoding of it, and a dashboard polling a quiet wedding is answered
+// without encoding again. Concurrent first readers may each build; one
+// result is kept. The caller must not modify the bytes.
+func (v *View) Memo(p Principal, build func(Headcount) []byte) []byte {
+	s := scopeAll
+	if p.Role == RoleSideAdmin {
+		switch p.Side {
+		case SideBride:
+			s = scopeBride
+		case SideGroom:
+			s = scopeGroom
+		}
+	}
+	if b := v.memo[s].Load(); b != nil {
+		return *b
+	}
+	b := build(v.scope(s))
+	v.memo[s].Store(&b)
+	return b
 }
 
 // HeadcountFor returns the numbers p may see.

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -174,4 +175,28 @@ func TestView_Authenticate(t *testing.T) {
 			t.Fatal("new token rejected by the next view")
 		}
 	})
+}
+
+func TestView_Memo(t *testing.T) {
+	s, _ := viewScene(t)
+	v := s.w.View(nil)
+	builds := 0
+	enc := func(h domain.Headcount) []byte {
+		builds++
+		return []byte(fmt.Sprint(h.Totals().InvitedSeats))
+	}
+	bride := domain.Principal{Role: domain.RoleSideAdmin, Side: domain.SideBride}
+	if got := string(v.Memo(admin, enc)); got != "6" {
+		t.Fatalf("all: %q", got)
+	}
+	if got := string(v.Memo(bride, enc)); got != "5" {
+		t.Fatalf("bride: %q", got)
+	}
+	if got := string(v.Memo(admin, enc)); got != "6" || builds != 2 {
+		t.Fatalf("second read %q after %d builds, want the memo and 2 builds", got, builds)
+	}
+	s.rsvp(s.bride.ID, s.sangeet, domain.No, nil)
+	if got := string(s.w.View(v).Memo(admin, enc)); got != "6" || builds != 3 {
+		t.Fatalf("a new view reused the old memo (%d builds)", builds)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -26,7 +25,7 @@ func (s *Server) createWedding(r *request) error {
 		}
 	}
 	cmd := &domain.CreateWedding{ID: newWeddingID(), Name: in.Name, Slug: in.Slug, Date: in.Date, Timezone: in.Timezone, Region: in.Region}
-	res, err := s.eng.Do(r.ctx, cmd.ID, r.by, cmd)
+	res, err := s.eng.Do(r.context(), cmd.ID, r.by, cmd)
 	if err != nil {
 		return err
 	}
@@ -49,7 +48,7 @@ func (s *Server) listWeddings(r *request) error {
 }
 
 func (s *Server) getWedding(r *request) error {
-	v, err := s.eng.View(r.ctx, r.wedding)
+	v, err := s.eng.View(r.context(), r.wedding)
 	if err != nil {
 		return err
 	}
@@ -78,7 +77,7 @@ func (s *Server) issueToken(r *request) error {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "side is only for side_admin tokens")
 	}
 	token, hash := NewToken(r.wedding)
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
 	if err != nil {
 		return err
 	}
@@ -89,7 +88,7 @@ func (s *Server) issueToken(r *request) error {
 }
 
 func (s *Server) revokeToken(r *request) error {
-	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.RevokeToken{ID: r.param("id")}); err != nil {
+	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.RevokeToken{ID: r.param("id")}); err != nil {
 		return err
 	}
 	r.rc.SetStatusCode(fasthttp.StatusNoContent)
@@ -153,7 +152,7 @@ func (s *Server) addEvent(r *request) error {
 	if vis != nil {
 		cmd.Visibility = *vis
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
 	if err != nil {
 		return err
 	}
@@ -162,7 +161,7 @@ func (s *Server) addEvent(r *request) error {
 }
 
 func (s *Server) listEvents(r *request) error {
-	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListEvents{})
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListEvents{})
 	if err != nil {
 		return err
 	}
@@ -184,7 +183,7 @@ func (s *Server) updateEvent(r *request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.UpdateEvent{ID: r.param("e"), Name: name,
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.UpdateEvent{ID: r.param("e"), Name: name,
 		StartsAt: starts, EndsAt: ends, Venue: in.Venue, Visibility: vis})
 	if err != nil {
 		return err
@@ -202,7 +201,7 @@ func (s *Server) deleteEvent(r *request) error {
 		}
 		force = b
 	}
-	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.DeleteEvent{ID: r.param("e"), Force: force}); err != nil {
+	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.DeleteEvent{ID: r.param("e"), Force: force}); err != nil {
 		return err
 	}
 	r.rc.SetStatusCode(fasthttp.StatusNoContent)
@@ -220,7 +219,7 @@ func (s *Server) addUnit(r *request) error {
 	if aerr != nil {
 		return aerr
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.AddUnit{Unit: u})
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.AddUnit{Unit: u})
 	if err != nil {
 		return err
 	}
@@ -255,7 +254,7 @@ func (s *Server) addUnits(r *request) error {
 		idx = append(idx, i)
 	}
 	if len(cmd.Units) > 0 {
-		res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+		res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
 		if err != nil {
 			return err
 		}
@@ -295,7 +294,7 @@ func (s *Server) listUnits(r *request) error {
 	if f.Status != nil && f.EventID == "" {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "rsvp", "the rsvp filter needs an event filter too (?event=…&rsvp=…)")
 	}
-	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListUnits{Filter: f})
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListUnits{Filter: f})
 	if err != nil {
 		return err
 	}
@@ -309,7 +308,7 @@ func (s *Server) listUnits(r *request) error {
 }
 
 func (s *Server) getUnit(r *request) error {
-	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.GetUnit{ID: r.param("u")})
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.GetUnit{ID: r.param("u")})
 	if err != nil {
 		return err
 	}
@@ -334,7 +333,7 @@ func (s *Server) updateUnit(r *request) error {
 		ms := members(*in.Members)
 		cmd.Members = &ms
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
 	if err != nil {
 		return err
 	}
@@ -343,7 +342,7 @@ func (s *Server) updateUnit(r *request) error {
 }
 
 func (s *Server) deleteUnit(r *request) error {
-	if _, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.DeleteUnit{ID: r.param("u")}); err != nil {
+	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.DeleteUnit{ID: r.param("u")}); err != nil {
 		return err
 	}
 	r.rc.SetStatusCode(fasthttp.StatusNoContent)
@@ -365,7 +364,7 @@ func (s *Server) invite(r *request) error {
 		}
 		cmd.Side = &sd
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, cmd)
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
 	if err != nil {
 		return err
 	}
@@ -378,7 +377,7 @@ func (s *Server) uninvite(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
 	if err != nil {
 		return err
 	}
@@ -395,7 +394,7 @@ func (s *Server) setRSVP(r *request) error {
 	if !ok {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "status", "status must be yes, no, maybe or pending, not %q", in.Status)
 	}
-	res, err := s.eng.Do(r.ctx, r.wedding, r.by, &domain.SetRSVP{UnitID: r.param("u"), EventID: r.param("e"),
+	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.SetRSVP{UnitID: r.param("u"), EventID: r.param("e"),
 		Status: st, Headcount: in.Headcount, Note: in.Note, Source: domain.SourceAdmin})
 	if err != nil {
 		return err
@@ -415,7 +414,7 @@ func (s *Server) listRSVPs(r *request) error {
 	if f.Status, err = statusParam("status", r.query("status")); err != nil {
 		return err
 	}
-	v, err := s.eng.Query(r.ctx, r.wedding, r.by, domain.ListRSVPs{Filter: f})
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListRSVPs{Filter: f})
 	if err != nil {
 		return err
 	}
@@ -432,19 +431,22 @@ func (s *Server) listRSVPs(r *request) error {
 // ---- headcount: the hot read ----
 
 // headcount answers from the published view (durable state, no mailbox),
-// encoding by hand: this is the route a dashboard polls.
+// encoding by hand once per view and scope: this is the route a dashboard
+// polls.
 func (s *Server) headcount(r *request) error {
 	v := r.view
-	if v == nil { // root: the token carried no view
+	if v == nil || v.WeddingID != r.wedding { // root: the token carried no view
 		var err error
-		if v, err = s.eng.View(r.ctx, r.wedding); err != nil {
+		if v, err = s.view(r, r.wedding); err != nil {
 			return err
 		}
 	}
-	h := v.HeadcountFor(r.by)
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := (*bp)[:0]
+	body := v.Memo(r.by, func(h domain.Headcount) []byte { return appendHeadcount(nil, v, h) })
+	writeBody(r.rc, fasthttp.StatusOK, body) // copies body
+	return nil
+}
+
+func appendHeadcount(buf []byte, v *domain.View, h domain.Headcount) []byte {
 	buf = append(buf, `{"wedding_id":`...)
 	buf = appendString(buf, v.WeddingID)
 	buf = append(buf, ',')
@@ -467,13 +469,8 @@ func (s *Server) headcount(r *request) error {
 	}
 	buf = append(buf, `],"totals":{`...)
 	buf = appendCounts(buf, h.Totals())
-	buf = append(buf, "}}"...)
-	writeBody(r.rc, fasthttp.StatusOK, buf) // copies buf
-	*bp = buf
-	return nil
+	return append(buf, "}}"...)
 }
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func appendCounts(b []byte, c domain.Counts) []byte {
 	b = appendInt(b, "invited_units", int64(c.InvitedUnits))
@@ -509,7 +506,7 @@ func (s *Server) audit(r *request) error {
 			return errorf(fasthttp.StatusBadRequest, "invalid_field", "after", "after must be the next cursor of the previous page, not %q", a)
 		}
 	}
-	changes, err := s.eng.Audit(r.ctx, r.wedding, r.by, before, limit)
+	changes, err := s.eng.Audit(r.context(), r.wedding, r.by, before, limit)
 	if err != nil {
 		return err
 	}
@@ -551,7 +548,7 @@ func (s *Server) createSnapshots(r *request) error {
 	}
 	items := make([]item, 0, len(ids))
 	for _, id := range ids {
-		seq, err := s.eng.Snapshot(r.ctx, id)
+		seq, err := s.eng.Snapshot(r.context(), id)
 		if err != nil {
 			if errors.Is(err, actors.ErrWeddingNotFound) && in.WeddingID != "" {
 				return errorf(fasthttp.StatusNotFound, "not_found", "wedding_id", "no wedding with id %q", in.WeddingID)

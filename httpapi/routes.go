@@ -34,10 +34,28 @@ type route struct {
 // request is one API call being served.
 type request struct {
 	rc      *fasthttp.RequestCtx
-	ctx     context.Context
+	ctx     context.Context // made by context(), on first use
+	cancel  context.CancelFunc
+	timeout time.Duration
 	by      domain.Principal
 	view    *domain.View // the token's own wedding view; nil for root
 	wedding string       // {w}, or ""
+}
+
+// context bounds the request's wait for the engine by the request timeout.
+// It is made on first use: reads served from a published view never need
+// one, and a context with a deadline costs a timer.
+func (r *request) context() context.Context {
+	if r.ctx == nil {
+		r.ctx, r.cancel = context.WithTimeout(context.Background(), r.timeout)
+	}
+	return r.ctx
+}
+
+func (r *request) cancelContext() {
+	if r.cancel != nil {
+		r.cancel()
+	}
 }
 
 func (r *request) param(name string) string {
@@ -132,11 +150,10 @@ func (s *Server) serve(rt *route, r *request, limit int) {
 		writeError(rc, errNotReady)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
-	defer cancel()
-	r.ctx = ctx
+	r.timeout = s.cfg.RequestTimeout
+	defer r.cancelContext()
 	if rt.access != public {
-		by, view, aerr := s.authenticate(ctx, rc, r.wedding)
+		by, view, aerr := s.authenticate(r, r.wedding)
 		if aerr != nil {
 			writeError(rc, aerr)
 			return

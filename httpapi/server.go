@@ -25,6 +25,9 @@ type Engine interface {
 	Do(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command) (actors.Result, error)
 	Query(ctx context.Context, weddingID string, by domain.Principal, q domain.Query) (any, error)
 	View(ctx context.Context, weddingID string) (*domain.View, error)
+	// ActiveView is the published view of an active wedding, nil for
+	// one that is not in memory (View activates it).
+	ActiveView(weddingID string) *domain.View
 	Snapshot(ctx context.Context, weddingID string) (uint64, error)
 	Audit(ctx context.Context, weddingID string, by domain.Principal, before uint64, limit int) ([]domain.Change, error)
 	Weddings() ([]string, error)
@@ -191,8 +194,8 @@ func (s *Server) Routes() map[string][]string { return s.router.List() }
 // wedding gets 404 on a wedding's routes, as anything the token may not see; no valid token at
 // all gets 401. The view it returns (nil for root) is the token's own
 // wedding's, so a read can reuse it.
-func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, weddingID string) (domain.Principal, *domain.View, *apiError) {
-	tok := bearer(rc)
+func (s *Server) authenticate(r *request, weddingID string) (domain.Principal, *domain.View, *apiError) {
+	tok := bearer(r.rc)
 	if len(tok) == 0 {
 		return domain.Principal{}, nil, errUnauthorized
 	}
@@ -205,7 +208,7 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, wedd
 	if tw == "" {
 		return domain.Principal{}, nil, errUnauthorized
 	}
-	v, err := s.eng.View(ctx, tw)
+	v, err := s.view(r, tw)
 	if err != nil {
 		if errors.Is(err, actors.ErrWeddingNotFound) {
 			return domain.Principal{}, nil, errUnauthorized
@@ -222,6 +225,15 @@ func (s *Server) authenticate(ctx context.Context, rc *fasthttp.RequestCtx, wedd
 		return domain.Principal{}, nil, errNotFound
 	}
 	return p, v, nil
+}
+
+// view is the wedding's published view: straight from memory when the
+// wedding is active, else through the engine (which activates it).
+func (s *Server) view(r *request, weddingID string) (*domain.View, error) {
+	if v := s.eng.ActiveView(weddingID); v != nil {
+		return v, nil
+	}
+	return s.eng.View(r.context(), weddingID)
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.

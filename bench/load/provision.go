@@ -10,7 +10,7 @@ import (
 // WeddingSpec describes a wedding to provision.
 type WeddingSpec struct {
 	Units  int    // guest units (households); default 1000
-	Events int    // default 10; the 3rd and the last are invite-only
+	Events int    // default 10; with 4 or more, the 3rd and the last are invite-only
 	Seed   uint64 // for household sizes, sides, tags and RSVPs
 	// Answered is the share of invitations with an RSVP (0..1).
 	Answered float64
@@ -102,7 +102,7 @@ func Provision(c *Client, rootToken string, spec WeddingSpec) (*Wedding, error) 
 	var inviteOnly []string
 	for i := 0; i < spec.Events; i++ {
 		vis := "public"
-		if i == 2 || i == spec.Events-1 {
+		if spec.Events >= 4 && (i == 2 || i == spec.Events-1) {
 			vis = "invite_only"
 		}
 		var ev struct {
@@ -147,8 +147,10 @@ func Provision(c *Client, rootToken string, spec WeddingSpec) (*Wedding, error) 
 			public = append(public, id)
 		}
 	}
-	if err := c.JSON("POST", base+"/invitations", out.OwnerToken, map[string]any{"event_ids": public, "all": true}, nil); err != nil {
-		return nil, err
+	if len(public) > 0 {
+		if err := c.JSON("POST", base+"/invitations", out.OwnerToken, map[string]any{"event_ids": public, "all": true}, nil); err != nil {
+			return nil, err
+		}
 	}
 	if len(inviteOnly) > 0 {
 		if err := c.JSON("POST", base+"/invitations", out.OwnerToken, map[string]any{"event_ids": inviteOnly, "tag": "family"}, nil); err != nil {
