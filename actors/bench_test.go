@@ -216,7 +216,7 @@ func BenchmarkRecovery1000Guests(b *testing.B) {
 	var w *domain.Wedding
 	for b.Loop() {
 		var from uint64
-		w, from, err = actors.LoadWedding(db, "w1")
+		w, from, _, err = actors.Recover(db, "w1")
 		if err != nil || w.Seq != 50_000 || from != 45_000 {
 			b.Fatalf("recovered seq %d from snapshot %d: %v", w.Seq, from, err)
 		}
@@ -227,7 +227,7 @@ func BenchmarkRecovery1000Guests(b *testing.B) {
 	runtime.GC()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	w, _, err = actors.LoadWedding(db, "w1")
+	w, _, _, err = actors.Recover(db, "w1")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,34 +11,46 @@ import (
 	"github.com/parinayaos/engine/storage"
 )
 
-// loadWedding rebuilds a wedding from storage: the newest snapshot whose
-// checksum and contents hold, then the journal after it. A snapshot that
-// fails is skipped for the next older one, and finally for the whole
-// journal. It returns the wedding and the sequence of the snapshot used (0
-// for none). A wedding with nothing stored comes back empty (not Created).
+// loadWedding is Recover with the snapshots it had to skip logged.
 func loadWedding(db *storage.DB, id string, log zerolog.Logger) (*domain.Wedding, uint64, error) {
+	w, snapSeq, skipped, err := Recover(db, id)
+	for _, e := range skipped {
+		log.Warn().Err(e).Str("wedding_id", id).Msg("recovery from a snapshot failed; an older one was used")
+	}
+	return w, snapSeq, err
+}
+
+// Recover rebuilds a wedding from storage exactly as the engine does when
+// it activates one: the newest snapshot whose checksum and contents hold,
+// then the journal after it. A snapshot that fails is skipped (its error is
+// in skipped) for the next older one, and finally for the whole journal.
+// It returns the wedding and the sequence of the snapshot used (0 for
+// none). A wedding with nothing stored comes back empty (not Created).
+// Operator tools use it so they see what a starting engine would.
+func Recover(db *storage.DB, id string) (w *domain.Wedding, snapSeq uint64, skipped []error, err error) {
 	seqs, err := db.SnapshotSeqs(id)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	last, err := db.LastSeq(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		last, err = 0, nil
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	var lastErr error
 	for _, s := range append(seqs, 0) {
 		w, err := loadFrom(db, id, s, last)
 		if err == nil {
-			return w, s, nil
+			return w, s, skipped, nil
 		}
-		lastErr = err
-		log.Warn().Err(err).Str("wedding_id", id).Uint64("snapshot_seq", s).
-			Msg("recovery from this snapshot failed; trying an older one")
+		if s > 0 {
+			skipped = append(skipped, fmt.Errorf("snapshot at seq %d: %w", s, err))
+		} else {
+			skipped = append(skipped, fmt.Errorf("the whole journal: %w", err))
+		}
 	}
-	return nil, 0, fmt.Errorf("actors: wedding %s cannot be recovered: %w", id, lastErr)
+	return nil, 0, skipped, fmt.Errorf("actors: wedding %s cannot be recovered: %w", id, errors.Join(skipped...))
 }
 
 // loadFrom loads the snapshot at snapSeq (0: start empty) and replays the

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/internal/deepnorm"
 	"github.com/parinayaos/engine/snapshot"
@@ -145,62 +146,9 @@ func snapWeddingIDs(db *storage.DB) ([]string, []storage.SnapshotInfo, error) {
 	return slices.Compact(ids), snaps, nil
 }
 
-// snapRecover rebuilds a wedding the way the engine does on activation
-// (actors/recovery.go): the newest snapshot whose checksum and contents
-// hold, then the journal after it; a snapshot that fails is skipped for
-// the next older one, and finally for the whole journal. It returns the
-// wedding, the sequence of the snapshot used (0: none) and why newer
-// snapshots were skipped. A wedding with nothing stored comes back empty
-// (not Created).
-//
-// TODO(lead): use actors.LoadWedding once actors exports it (today it is
-// in actors/export_test.go), so the two cannot drift apart.
+// snapRecover loads a wedding exactly as a starting engine would.
 func snapRecover(db *storage.DB, id string) (w *domain.Wedding, snapSeq uint64, skipped []error, err error) {
-	seqs, err := db.SnapshotSeqs(id)
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	last, err := db.LastSeq(id)
-	if errors.Is(err, storage.ErrNotFound) {
-		last, err = 0, nil
-	}
-	if err != nil {
-		return nil, 0, nil, err
-	}
-	for _, s := range seqs {
-		w, err := snapRecoverFrom(db, id, s, last)
-		if err == nil {
-			return w, s, skipped, nil
-		}
-		skipped = append(skipped, fmt.Errorf("snapshot at seq %d: %w", s, err))
-	}
-	if w, err = snapRecoverFrom(db, id, 0, last); err != nil {
-		return nil, 0, skipped, fmt.Errorf("wedding %s cannot be recovered: %w", id, err)
-	}
-	return w, 0, skipped, nil
-}
-
-// snapRecoverFrom loads the snapshot at snapSeq (0: start empty) and
-// replays the journal after it up to last.
-func snapRecoverFrom(db *storage.DB, id string, snapSeq, last uint64) (w *domain.Wedding, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			w, err = nil, fmt.Errorf("recovery panicked: %v", v)
-		}
-	}()
-	w = domain.New()
-	if snapSeq > 0 {
-		if w, err = snapDecodeStored(db, id, snapSeq); err != nil {
-			return nil, err
-		}
-	}
-	if err := db.Replay(id, w.Seq+1, w.Apply); err != nil {
-		return nil, err
-	}
-	if w.Seq < last {
-		return nil, fmt.Errorf("%w: journal ends at %d, the last durable change is %d", storage.ErrCorrupt, w.Seq, last)
-	}
-	return w, nil
+	return actors.Recover(db, id)
 }
 
 // snapDecodeStored reads and decodes a stored snapshot, checking that it
