@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -35,15 +36,30 @@ func (s *Server) createWedding(r *request) error {
 }
 
 func (s *Server) listWeddings(r *request) error {
-	ids, err := s.eng.Weddings()
+	limit, err := limitParam(r)
 	if err != nil {
 		return err
+	}
+	ids, err := s.eng.Weddings() // sorted
+	if err != nil {
+		return err
+	}
+	after := r.query("after")
+	i := sort.SearchStrings(ids, after)
+	if i < len(ids) && ids[i] == after {
+		i++
+	}
+	ids = ids[i:]
+	next := ""
+	if len(ids) > limit {
+		ids = ids[:limit]
+		next = ids[limit-1]
 	}
 	items := make([]map[string]string, len(ids))
 	for i, id := range ids {
 		items[i] = map[string]string{"id": id}
 	}
-	writeJSON(r.rc, fasthttp.StatusOK, page[map[string]string]{Items: items})
+	writeJSON(r.rc, fasthttp.StatusOK, page[map[string]string]{Items: items, Next: next})
 	return nil
 }
 

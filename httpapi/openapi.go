@@ -27,7 +27,7 @@ var routeDocs = map[string]routeDoc{
 	"GET /openapi.json": {summary: "This description."},
 
 	"POST /v1/weddings":                   {summary: "Create a wedding (root token).", request: "WeddingIn", response: "Wedding", status: "201"},
-	"GET /v1/weddings":                    {summary: "List wedding ids (root token).", response: "WeddingList"},
+	"GET /v1/weddings":                    {summary: "List wedding ids in order (root token).", response: "WeddingList", query: []string{"limit", "after"}},
 	"POST /v1/admin/snapshots":            {summary: "Snapshot one wedding (wedding_id) or all of them now (root token).", request: "SnapshotIn", response: "SnapshotList"},
 	"GET /v1/weddings/{w}":                {summary: "A wedding.", response: "Wedding"},
 	"POST /v1/weddings/{w}/tokens":        {summary: "Issue a token (root, owner); the token is shown once.", request: "TokenIn", response: "Token", status: "201"},

@@ -3,8 +3,10 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -1222,5 +1224,32 @@ func TestHTTP_OpenAPI(t *testing.T) {
 				t.Errorf("openapi=%q info=%+v paths=%d", doc.OpenAPI, doc.Info, len(doc.Paths))
 			}
 		})
+	}
+}
+
+func TestHTTP_ListWeddingsPages(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	var want []string
+	for i := 0; i < 5; i++ {
+		w := s.must(201, "POST", "/v1/weddings", s.root, map[string]any{"name": "W", "slug": "w" + strconv.Itoa(i), "date": "2026-12-12", "region": "IN"})
+		want = append(want, w.str("id"))
+	}
+	sort.Strings(want)
+	var got []string
+	next := ""
+	for pages := 0; pages < 10; pages++ {
+		a := s.must(200, "GET", "/v1/weddings?limit=2&after="+next, s.root, nil)
+		for _, it := range a.items() {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		if next = a.str("next"); next == "" {
+			break
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("paged ids %v, want %v", got, want)
+	}
+	if a := s.call("GET", "/v1/weddings/", s.root, nil); a.status != 404 || a.errCode() != "not_found" {
+		t.Fatalf("trailing slash: %d %s (want a 404 error body, not a redirect)", a.status, a.raw)
 	}
 }

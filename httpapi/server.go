@@ -132,6 +132,11 @@ func New(eng Engine, cfg Config) *Server {
 		idem:    newIdempotency(cfg.IdempotencyTTL, cfg.IdempotencyMaxKeys, cfg.Now),
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
+	// Exact paths only: a redirect would answer an API client with an empty
+	// 301 body instead of the error shape every client expects.
+	s.router.RedirectTrailingSlash = false
+	s.router.RedirectFixedPath = false
+	s.router.HandleOPTIONS = false
 	s.router.NotFound = func(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, errorf(fasthttp.StatusNotFound, "not_found", "", "no route %s %s; see /openapi.json", ctx.Method(), ctx.Path()))
 	}
