@@ -2,9 +2,11 @@ package httpapi_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/parinayaos/engine/httpapi"
@@ -163,7 +165,21 @@ func TestHTTP_BodyLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := s.with(t)
 			seq := s.seq(w)
-			a := s.call("POST", tt.path, owner, tt.body)
+			a, err := s.try("POST", tt.path, owner, tt.body)
+			if err != nil && tt.status == 413 && len(tt.body) > 2*16384 && isReset(err) {
+				// fasthttp refuses a body over its largest limit as soon as it
+				// reads the headers, answers 413 and closes; a client still
+				// writing that body may see the reset before the answer. The
+				// refusal must still have changed nothing.
+				t.Logf("connection reset while sending %d bytes (the 413 came first): %v", len(tt.body), err)
+				if after := s.seq(w); after != seq {
+					t.Errorf("seq moved %d → %d on a refused body", seq, after)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 			if tt.status != 413 {
 				if a.status != tt.status {
 					t.Fatalf("status %d, want %d: %.300s", a.status, tt.status, a.raw)
@@ -213,4 +229,9 @@ func TestHTTP_UnknownRoutes(t *testing.T) {
 			wantError(t, a, tt.status, tt.code)
 		})
 	}
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "broken pipe")
 }
