@@ -1,0 +1,98 @@
+package load
+
+import "time"
+
+// Report is one run of the load tester: what was provisioned, what each
+// scenario measured, and each target judged. It is written as report.json
+// (this struct, as is), rendered as a terminal table and as report.html.
+type Report struct {
+	StartedAt time.Time `json:"started_at"`
+	Seconds   float64   `json:"seconds"` // wall time of the whole run
+	Machine   Machine   `json:"machine"`
+	// Engine is the engine's URL, or "in-process" when the tool started it.
+	Engine      string               `json:"engine"`
+	Quick       bool                 `json:"quick"`
+	Provisioned []ProvisionedWedding `json:"provisioned"`
+	Scenarios   []ScenarioResult     `json:"scenarios"`
+	Targets     []TargetResult       `json:"targets"`
+	// Passed: every judged target passed.
+	Passed bool `json:"passed"`
+}
+
+// Machine says where the figures come from.
+type Machine struct {
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	Hostname  string `json:"hostname"`
+}
+
+// ProvisionedWedding is what the tool created for a run.
+type ProvisionedWedding struct {
+	ID          string `json:"id"`
+	Units       int    `json:"units"`
+	People      int    `json:"people"`
+	Events      int    `json:"events"`
+	Invitations int    `json:"invitations"`
+	RSVPs       int    `json:"rsvps"`
+}
+
+// ScenarioResult is one scenario's measurement.
+type ScenarioResult struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Mode is "closed" (each worker sends when its previous request is
+	// answered: maximum throughput) or "open" (requests start at a fixed
+	// rate whatever the answers do, and latency counts from the intended
+	// start, so a slow answer is not hidden: no coordinated omission).
+	Mode    string  `json:"mode"`
+	Workers int     `json:"workers"`
+	Rate    float64 `json:"rate,omitempty"` // open loop: requests/s asked for
+	Count   int64   `json:"count"`          // successful operations
+	Errors  int64   `json:"errors"`
+	// ErrorsByCode counts failures by API error code or transport error.
+	ErrorsByCode map[string]int64 `json:"errors_by_code,omitempty"`
+	Seconds      float64          `json:"seconds"`
+	Throughput   float64          `json:"throughput"` // successful operations/s
+	Latency      LatencySummary   `json:"latency"`
+	// Histogram is the latency distribution for charts: counts of
+	// operations per bucket, bucket upper bounds in milliseconds.
+	Histogram []Bucket `json:"histogram"`
+	// Skipped says why the scenario did not run (e.g. "export does not
+	// exist yet"); a skipped scenario has no figures.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// LatencySummary is in milliseconds.
+type LatencySummary struct {
+	P50  float64 `json:"p50_ms"`
+	P95  float64 `json:"p95_ms"`
+	P99  float64 `json:"p99_ms"`
+	P999 float64 `json:"p999_ms"`
+	Max  float64 `json:"max_ms"`
+	Mean float64 `json:"mean_ms"`
+}
+
+// Bucket is one histogram bar.
+type Bucket struct {
+	UpToMs float64 `json:"up_to_ms"`
+	Count  int64   `json:"count"`
+}
+
+// TargetResult is one service level judged against a measurement.
+type TargetResult struct {
+	Name     string  `json:"name"`     // e.g. "headcount p99 at 5,000 req/s"
+	Source   string  `json:"source"`   // "product plan" or "issue 3", …
+	Scenario string  `json:"scenario"` // the ScenarioResult it reads
+	Metric   string  `json:"metric"`   // e.g. "p99_ms", "ratio_vs_fixed"
+	Op       string  `json:"op"`       // "<" or ">="
+	Want     float64 `json:"want"`
+	Got      float64 `json:"got"`
+	Unit     string  `json:"unit"`
+	// Judged is false when the run cannot judge it (quick mode, a skipped
+	// scenario); Passed is meaningful only when Judged.
+	Judged bool   `json:"judged"`
+	Passed bool   `json:"passed"`
+	Note   string `json:"note,omitempty"`
+}
