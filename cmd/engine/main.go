@@ -47,6 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "snapshot":
 		return snapshotCmd(ctx, args[1:], stdout, stderr)
 	case "version":
+		if len(args) > 1 && (args[1] == "--help" || args[1] == "-h" || args[1] == "help") {
+			fmt.Fprintln(stdout, "usage: engine version\n\nPrints the engine's version (set at build time with -ldflags \"-X main.version=…\").")
+			return nil
+		}
 		fmt.Fprintln(stdout, "engine", version)
 		return nil
 	case "help", "-h", "--help":
