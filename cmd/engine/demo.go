@@ -478,11 +478,10 @@ Try:
   # answer for a household: a unit id from /units, an event id from /events
   curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
        -d '{"status":"yes","headcount":2}' %s/rsvps/UNIT_ID/EVENT_ID
-
-Wedding website: %s/w/asha-rohan
+  curl -s -H "Authorization: Bearer $TOKEN" '%s/audit?limit=5'
 
 `, d.ID, d.Units, d.People, d.Events, d.Invitations, d.Answered,
-		d.OwnerToken, d.OwnerToken, wb, wb, wb, wb, wb, wb, base)
+		d.OwnerToken, d.OwnerToken, wb, wb, wb, wb, wb, wb, wb)
 }
 
 // demoBaseURL turns a listen address into a URL a local curl can reach: a

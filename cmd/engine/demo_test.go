@@ -260,7 +260,7 @@ func TestDemoPrint(t *testing.T) {
 		printDemo(&b, d, tt.base)
 		out := b.String()
 		for _, want := range []string{tt.want, "demo.SECRET", "1000 guest units", "/v1/weddings/demo/units",
-			"/v1/weddings/demo/events", "-X PUT", "/v1/weddings/demo/rsvps/UNIT_ID/EVENT_ID", "/w/asha-rohan"} {
+			"/v1/weddings/demo/events", "-X PUT", "/v1/weddings/demo/rsvps/UNIT_ID/EVENT_ID", "/v1/weddings/demo/audit"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("base %s: output lacks %q:\n%s", tt.base, want, out)
 			}
