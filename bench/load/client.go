@@ -16,7 +16,8 @@ type Client struct {
 }
 
 // NewClient returns a client for the engine at baseURL ("http://host:port")
-// that keeps up to conns connections open.
+// that keeps up to conns connections open. More concurrent requests than
+// conns wait for a free connection (up to 30 s).
 func NewClient(baseURL string, conns int) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
@@ -24,7 +25,7 @@ func NewClient(baseURL string, conns int) (*Client, error) {
 	}
 	return &Client{base: baseURL, hc: &fasthttp.HostClient{
 		Addr: u.Host, MaxConns: conns, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-		MaxIdleConnDuration: time.Minute,
+		MaxIdleConnDuration: time.Minute, MaxConnWaitTimeout: 30 * time.Second,
 	}}, nil
 }
 
@@ -94,3 +95,7 @@ func (c *Client) Request(path, token string) *fasthttp.Request {
 	}
 	return req
 }
+
+// Close closes the client's idle connections (those of a finished
+// scenario, so the next one starts on a quiet engine).
+func (c *Client) Close() { c.hc.CloseIdleConnections() }

@@ -17,6 +17,11 @@ type Report struct {
 	Targets     []TargetResult       `json:"targets"`
 	// Passed: every judged target passed.
 	Passed bool `json:"passed"`
+	// Command is how the run was started (e.g. "go run ./bench --quick").
+	Command string `json:"command,omitempty"`
+	// Interrupted: the run was stopped (SIGINT) before its end; the
+	// scenario that was running has partial figures and is not judged.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Machine says where the figures come from.
@@ -62,6 +67,28 @@ type ScenarioResult struct {
 	// Skipped says why the scenario did not run (e.g. "export does not
 	// exist yet"); a skipped scenario has no figures.
 	Skipped string `json:"skipped,omitempty"`
+	// Ceiling names the scenario that is this one's process-level ceiling
+	// (e.g. the fixed-body handler for HTTP reads), measured in the same
+	// run; the HTML report draws this throughput against it. Empty: none.
+	Ceiling string `json:"ceiling,omitempty"`
+	// Service (open loop) is the latency from the moment a worker actually
+	// sent each request, without the wait for a free worker: Latency minus
+	// the queueing that coordinated omission would hide.
+	Service *LatencySummary `json:"service_latency,omitempty"`
+	// Ops breaks a mixed scenario down by kind of operation.
+	Ops []OpResult `json:"ops,omitempty"`
+	// Note says what else a reader needs to know (writes that ran beside,
+	// a ratio not judged, partial figures).
+	Note string `json:"note,omitempty"`
+}
+
+// OpResult is one kind of operation of a mixed scenario.
+type OpResult struct {
+	Name         string           `json:"name"`
+	Count        int64            `json:"count"`
+	Errors       int64            `json:"errors"`
+	ErrorsByCode map[string]int64 `json:"errors_by_code,omitempty"`
+	Latency      LatencySummary   `json:"latency"`
 }
 
 // LatencySummary is in milliseconds.
@@ -74,8 +101,11 @@ type LatencySummary struct {
 	Mean float64 `json:"mean_ms"`
 }
 
-// Bucket is one histogram bar.
+// Bucket is one histogram bar: Count operations took more than FromMs
+// (the previous bucket's UpToMs) and at most UpToMs; the first bucket's
+// FromMs is the smallest recorded latency, which it includes.
 type Bucket struct {
+	FromMs float64 `json:"from_ms"`
 	UpToMs float64 `json:"up_to_ms"`
 	Count  int64   `json:"count"`
 }
