@@ -13,6 +13,21 @@ import (
 	"github.com/parinayaos/engine/domain"
 )
 
+// do runs cmd on the request's wedding as the request's principal; it
+// returns once the command's changes are durable.
+func (s *Server) do(r *request, cmd domain.Command) (actors.Result, error) {
+	return s.eng.Do(r.context(), r.wedding, r.by, cmd)
+}
+
+// noContent runs cmd and answers 204.
+func (s *Server) noContent(r *request, cmd domain.Command) error {
+	if _, err := s.do(r, cmd); err != nil {
+		return err
+	}
+	r.rc.SetStatusCode(fasthttp.StatusNoContent)
+	return nil
+}
+
 // ---- weddings and access ----
 
 func (s *Server) createWedding(r *request) error {
@@ -93,7 +108,7 @@ func (s *Server) issueToken(r *request) error {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "side is only for side_admin tokens")
 	}
 	token, hash := NewToken(r.wedding)
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
+	res, err := s.do(r, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
 	if err != nil {
 		return err
 	}
@@ -104,11 +119,7 @@ func (s *Server) issueToken(r *request) error {
 }
 
 func (s *Server) revokeToken(r *request) error {
-	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.RevokeToken{ID: r.param("id")}); err != nil {
-		return err
-	}
-	r.rc.SetStatusCode(fasthttp.StatusNoContent)
-	return nil
+	return s.noContent(r, &domain.RevokeToken{ID: r.param("id")})
 }
 
 // ---- events ----
@@ -168,7 +179,7 @@ func (s *Server) addEvent(r *request) error {
 	if vis != nil {
 		cmd.Visibility = *vis
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
+	res, err := s.do(r, cmd)
 	if err != nil {
 		return err
 	}
@@ -199,7 +210,7 @@ func (s *Server) updateEvent(r *request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.UpdateEvent{ID: r.param("e"), Name: name,
+	res, err := s.do(r, &domain.UpdateEvent{ID: r.param("e"), Name: name,
 		StartsAt: starts, EndsAt: ends, Venue: in.Venue, Visibility: vis})
 	if err != nil {
 		return err
@@ -217,11 +228,7 @@ func (s *Server) deleteEvent(r *request) error {
 		}
 		force = b
 	}
-	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.DeleteEvent{ID: r.param("e"), Force: force}); err != nil {
-		return err
-	}
-	r.rc.SetStatusCode(fasthttp.StatusNoContent)
-	return nil
+	return s.noContent(r, &domain.DeleteEvent{ID: r.param("e"), Force: force})
 }
 
 // ---- units ----
@@ -235,7 +242,7 @@ func (s *Server) addUnit(r *request) error {
 	if aerr != nil {
 		return aerr
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.AddUnit{Unit: u})
+	res, err := s.do(r, &domain.AddUnit{Unit: u})
 	if err != nil {
 		return err
 	}
@@ -270,7 +277,7 @@ func (s *Server) addUnits(r *request) error {
 		idx = append(idx, i)
 	}
 	if len(cmd.Units) > 0 {
-		res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
+		res, err := s.do(r, cmd)
 		if err != nil {
 			return err
 		}
@@ -349,7 +356,7 @@ func (s *Server) updateUnit(r *request) error {
 		ms := members(*in.Members)
 		cmd.Members = &ms
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
+	res, err := s.do(r, cmd)
 	if err != nil {
 		return err
 	}
@@ -358,11 +365,7 @@ func (s *Server) updateUnit(r *request) error {
 }
 
 func (s *Server) deleteUnit(r *request) error {
-	if _, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.DeleteUnit{ID: r.param("u")}); err != nil {
-		return err
-	}
-	r.rc.SetStatusCode(fasthttp.StatusNoContent)
-	return nil
+	return s.noContent(r, &domain.DeleteUnit{ID: r.param("u")})
 }
 
 // ---- invitations and RSVPs ----
@@ -380,7 +383,7 @@ func (s *Server) invite(r *request) error {
 		}
 		cmd.Side = &sd
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, cmd)
+	res, err := s.do(r, cmd)
 	if err != nil {
 		return err
 	}
@@ -393,7 +396,7 @@ func (s *Server) uninvite(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
+	res, err := s.do(r, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
 	if err != nil {
 		return err
 	}
@@ -410,7 +413,7 @@ func (s *Server) setRSVP(r *request) error {
 	if !ok {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "status", "status must be yes, no, maybe or pending, not %q", in.Status)
 	}
-	res, err := s.eng.Do(r.context(), r.wedding, r.by, &domain.SetRSVP{UnitID: r.param("u"), EventID: r.param("e"),
+	res, err := s.do(r, &domain.SetRSVP{UnitID: r.param("u"), EventID: r.param("e"),
 		Status: st, Headcount: in.Headcount, Note: in.Note, Source: domain.SourceAdmin})
 	if err != nil {
 		return err
