@@ -79,7 +79,7 @@ func (s *Server) listWeddings(r *request) error {
 }
 
 func (s *Server) getWedding(r *request) error {
-	v, err := s.eng.View(r.context(), r.wedding)
+	v, err := s.view(r, r.wedding)
 	if err != nil {
 		return err
 	}
