@@ -154,7 +154,16 @@ func TestGoldenDecodes(t *testing.T) {
 		}
 		t.Logf("wrote %s", goldenPath)
 	}
-	b, err := os.ReadFile(goldenPath)
+	// Every committed encoding must keep decoding to the same wedding: the
+	// current one, and older ones (the same format, written when RSVP's
+	// fields were in another order).
+	for _, path := range []string{goldenPath, "testdata/v1/wedding-2026-11-26.snap"} {
+		t.Run(filepath.Base(path), func(t *testing.T) { checkGoldenFile(t, path) })
+	}
+}
+
+func checkGoldenFile(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (generate it with go test -run TestGolden -update)", err)
 	}
