@@ -44,6 +44,24 @@ func (q GetUnit) Run(w *Wedding, p Principal) (any, error) {
 	return copyUnit(u), nil
 }
 
+// ListTokens returns the wedding's tokens, revoked ones included, in issue
+// order, without their hashes. Only owners (and the operator) may list
+// them, as only they may issue and revoke.
+type ListTokens struct{}
+
+// Run implements Query.
+func (ListTokens) Run(w *Wedding, p Principal) (any, error) {
+	if err := requireRole(p, RoleOwner, "list tokens"); err != nil {
+		return nil, err
+	}
+	out := make([]Token, len(w.Tokens))
+	for i, t := range w.Tokens {
+		t.Hash = [32]byte{}
+		out[i] = t
+	}
+	return out, nil
+}
+
 // ListEvents returns the events in time order.
 type ListEvents struct{}
 

@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -394,5 +395,35 @@ func TestQuery_ListRSVPsCursorSurvivesEventDelete(t *testing.T) {
 	p2 := run(domain.RSVPFilter{Limit: 3, After: p1.Next})
 	if len(p2.Rows) != 1 || p2.Rows[0].EventID != evs[3] {
 		t.Fatalf("second page after deleting the cursor's event: %+v, want only %s", p2.Rows, evs[3])
+	}
+}
+
+func TestQuery_ListTokens(t *testing.T) {
+	s := newScene(t)
+	a := s.must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: hash("a")}).(domain.Token)
+	g := s.must(owner, &domain.IssueToken{Role: domain.RoleSideAdmin, Side: domain.SideGroom, Hash: hash("g")}).(domain.Token)
+	s.must(owner, &domain.RevokeToken{ID: a.ID})
+	out, err := (domain.ListTokens{}).Run(s.w, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks := out.([]domain.Token)
+	var got []string
+	for _, tk := range toks {
+		if tk.Hash != ([32]byte{}) {
+			t.Fatalf("token %s listed with its hash", tk.ID)
+		}
+		got = append(got, fmt.Sprintf("%s/%s/%v", tk.ID, tk.Role, tk.Revoked))
+	}
+	if len(toks) < 2 || !slices.Contains(got, a.ID+"/admin/true") || !slices.Contains(got, g.ID+"/side_admin/false") {
+		t.Fatalf("tokens %v", got)
+	}
+	if s.w.Tokens[len(s.w.Tokens)-1].Hash == ([32]byte{}) {
+		t.Fatal("listing cleared the stored hashes")
+	}
+	for _, by := range []domain.Principal{admin, viewer, brideAdmin} {
+		if _, err := (domain.ListTokens{}).Run(s.w, by); !errors.Is(err, domain.ErrForbidden) {
+			t.Fatalf("%v listed tokens: %v", by.Role, err)
+		}
 	}
 }

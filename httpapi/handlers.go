@@ -118,6 +118,21 @@ func (s *Server) issueToken(r *request) error {
 	return nil
 }
 
+func (s *Server) listTokens(r *request) error {
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListTokens{})
+	if err != nil {
+		return err
+	}
+	toks := v.([]domain.Token)
+	items := make([]tokenJSON, len(toks))
+	for i, t := range toks {
+		items[i] = tokenJSON{ID: t.ID, Role: t.Role.String(), Side: sideOf(t.Role, t.Side), Label: t.Label,
+			CreatedAt: jsonTime(t.CreatedAt), Revoked: t.Revoked}
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[tokenJSON]{Items: items})
+	return nil
+}
+
 func (s *Server) revokeToken(r *request) error {
 	return s.noContent(r, &domain.RevokeToken{ID: r.param("id")})
 }

@@ -46,6 +46,7 @@ type tokenJSON struct {
 	Side      string   `json:"side,omitempty"`
 	Label     string   `json:"label,omitempty"`
 	CreatedAt jsonTime `json:"created_at"`
+	Revoked   bool     `json:"revoked,omitempty"`
 }
 
 type eventJSON struct {

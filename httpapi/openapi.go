@@ -31,6 +31,7 @@ var routeDocs = map[string]routeDoc{
 	"POST /v1/admin/snapshots":            {summary: "Snapshot one wedding (wedding_id) or all of them now (root token).", request: "SnapshotIn", response: "SnapshotList"},
 	"GET /v1/weddings/{w}":                {summary: "A wedding.", response: "Wedding"},
 	"POST /v1/weddings/{w}/tokens":        {summary: "Issue a token (root, owner); the token is shown once.", request: "TokenIn", response: "Token", status: "201"},
+	"GET /v1/weddings/{w}/tokens":         {summary: "The wedding's tokens, revoked ones included, without secrets (root, owner).", response: "TokenList"},
 	"DELETE /v1/weddings/{w}/tokens/{id}": {summary: "Revoke a token (root, owner).", status: "204"},
 
 	"POST /v1/weddings/{w}/events":       {summary: "Add an event.", request: "EventIn", response: "Event", status: "201"},
@@ -105,7 +106,8 @@ var schemas = map[string]any{
 	"SnapshotList": listOf("SnapshotRef"),
 	"SnapshotRef":  obj(map[string]any{"wedding_id": str, "seq": integer}),
 	"TokenIn":      obj(map[string]any{"role": enum("owner", "admin", "side_admin", "viewer"), "side": enum("bride", "groom"), "label": str}, "role"),
-	"Token":        obj(map[string]any{"id": str, "token": str, "role": str, "side": str, "label": str, "created_at": tm}),
+	"Token":        obj(map[string]any{"id": str, "token": str, "role": str, "side": str, "label": str, "created_at": tm, "revoked": boolean}),
+	"TokenList":    listOf("Token"),
 	"EventIn": obj(map[string]any{"name": str, "starts_at": tm, "ends_at": tm, "venue": str,
 		"visibility": enum("public", "invite_only")}),
 	"Event": obj(map[string]any{"id": str, "name": str, "starts_at": tm, "ends_at": tm, "venue": str,

@@ -1253,3 +1253,26 @@ func TestHTTP_ListWeddingsPages(t *testing.T) {
 		t.Fatalf("trailing slash: %d %s (want a 404 error body, not a redirect)", a.status, a.raw)
 	}
 }
+
+func TestHTTP_ListTokens(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	w, owner := s.newWedding("tokens")
+	base := "/v1/weddings/" + w + "/tokens"
+	viewer := s.must(201, "POST", base, owner, map[string]any{"role": "viewer", "label": "cousin"})
+	s.must(204, "DELETE", base+"/"+viewer.str("id"), owner, nil)
+	a := s.must(200, "GET", base, owner, nil)
+	if strings.Contains(string(a.raw), viewer.str("token")) || strings.Contains(string(a.raw), `"token":`) {
+		t.Fatalf("the token list shows secrets: %s", a.raw)
+	}
+	found := false
+	for _, it := range a.items() {
+		m := it.(map[string]any)
+		if m["id"] == viewer.str("id") {
+			found = m["revoked"] == true && m["role"] == "viewer" && m["label"] == "cousin"
+		}
+	}
+	if !found || len(a.items()) < 2 {
+		t.Fatalf("token list %s", a.raw)
+	}
+	s.must(200, "GET", base, s.root, nil)
+}
