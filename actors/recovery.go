@@ -63,18 +63,8 @@ func loadFrom(db *storage.DB, id string, snapSeq, last uint64) (w *domain.Weddin
 	}()
 	w = domain.New()
 	if snapSeq > 0 {
-		b, err := db.Snapshot(id, snapSeq)
-		if err != nil {
+		if w, err = LoadSnapshot(db, id, snapSeq); err != nil {
 			return nil, err
-		}
-		var h snapshot.Header
-		w, h, err = snapshot.Decode(b)
-		if err != nil {
-			return nil, err
-		}
-		if h.WeddingID != id || h.Seq != snapSeq {
-			return nil, fmt.Errorf("%w: snapshot of wedding %q at %d stored under %q at %d",
-				snapshot.ErrCorrupt, h.WeddingID, h.Seq, id, snapSeq)
 		}
 	}
 	if err := db.Replay(id, w.Seq+1, w.Apply); err != nil {
@@ -83,6 +73,25 @@ func loadFrom(db *storage.DB, id string, snapSeq, last uint64) (w *domain.Weddin
 	if w.Seq < last {
 		return nil, fmt.Errorf("%w: wedding %s journal ends at %d, its last durable change is %d",
 			storage.ErrCorrupt, id, w.Seq, last)
+	}
+	return w, nil
+}
+
+// LoadSnapshot reads and decodes the wedding's stored snapshot at seq,
+// checking that it is the one its key says (a snapshot copied under another
+// wedding or sequence is corrupt, whatever its checksum).
+func LoadSnapshot(db *storage.DB, id string, seq uint64) (*domain.Wedding, error) {
+	b, err := db.Snapshot(id, seq)
+	if err != nil {
+		return nil, err
+	}
+	w, h, err := snapshot.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if h.WeddingID != id || h.Seq != seq {
+		return nil, fmt.Errorf("%w: snapshot of wedding %q at %d stored under %q at %d",
+			snapshot.ErrCorrupt, h.WeddingID, h.Seq, id, seq)
 	}
 	return w, nil
 }

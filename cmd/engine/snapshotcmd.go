@@ -151,24 +151,6 @@ func snapRecover(db *storage.DB, id string) (w *domain.Wedding, snapSeq uint64, 
 	return actors.Recover(db, id)
 }
 
-// snapDecodeStored reads and decodes a stored snapshot, checking that it
-// is the one its key says.
-func snapDecodeStored(db *storage.DB, id string, seq uint64) (*domain.Wedding, error) {
-	b, err := db.Snapshot(id, seq)
-	if err != nil {
-		return nil, err
-	}
-	w, h, err := snapshot.Decode(b)
-	if err != nil {
-		return nil, err
-	}
-	if h.WeddingID != id || h.Seq != seq {
-		return nil, fmt.Errorf("%w: snapshot of wedding %q at %d stored under %q at %d",
-			snapshot.ErrCorrupt, h.WeddingID, h.Seq, id, seq)
-	}
-	return w, nil
-}
-
 // snapStateDiff describes the first difference between the exported
 // states of two weddings, or returns "". Empty and nil slices and maps are
 // the same (msgpack's omitempty does not keep the difference).
@@ -553,7 +535,7 @@ func snapVerifyWedding(db *storage.DB, id string, seqs []uint64) (r snapVerifyRe
 	states := map[uint64]*domain.Wedding{}
 	var valid []uint64 // oldest first
 	for _, s := range seqs {
-		w, err := snapDecodeStored(db, id, s)
+		w, err := actors.LoadSnapshot(db, id, s)
 		switch {
 		case err != nil:
 			fail("snapshot at seq %d: %v", s, err)
@@ -587,7 +569,7 @@ func snapVerifyWedding(db *storage.DB, id string, seqs []uint64) (r snapVerifyRe
 			return r
 		}
 		// Decode gave w its own copy: replaying into it leaves states alone.
-		if w, err = snapDecodeStored(db, id, w.Seq); err != nil {
+		if w, err = actors.LoadSnapshot(db, id, w.Seq); err != nil {
 			fail("snapshot at seq %d: %v", w.Seq, err)
 			return r
 		}
