@@ -62,6 +62,16 @@ func (ListTokens) Run(w *Wedding, p Principal) (any, error) {
 	return out, nil
 }
 
+// AuthorizeAudit says whether p may read the wedding's audit trail (its
+// journal, read by the engine from storage): every role but side admins,
+// as the trail covers every side.
+func AuthorizeAudit(p Principal) error {
+	if p.Role == RoleSideAdmin {
+		return forbidden("a side admin may not read the audit trail (it covers every side)")
+	}
+	return nil
+}
+
 // ListEvents returns the events in time order.
 type ListEvents struct{}
 

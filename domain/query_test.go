@@ -427,3 +427,12 @@ func TestQuery_ListTokens(t *testing.T) {
 		}
 	}
 }
+
+func TestQuery_AuthorizeAudit(t *testing.T) {
+	for _, by := range []domain.Principal{domain.Root, owner, admin, viewer} {
+		if err := domain.AuthorizeAudit(by); err != nil {
+			t.Fatalf("%v may not read the audit: %v", by.Role, err)
+		}
+	}
+	checkErr(t, domain.AuthorizeAudit(brideAdmin), domain.ErrForbidden, "forbidden", "")
+}
