@@ -469,7 +469,7 @@ func (s *Server) listRSVPs(r *request) error {
 // polls.
 func (s *Server) headcount(r *request) error {
 	v := r.view
-	if v == nil || v.WeddingID != r.wedding { // root: the token carried no view
+	if v == nil { // root: its token names no wedding, so authenticate read no view
 		var err error
 		if v, err = s.view(r, r.wedding); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -190,9 +191,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // SetReady marks the engine ready (or not) for /readyz.
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
-// Routes lists the registered routes as "METHOD /path" (for the OpenAPI
-// coverage test and the docs).
-func (s *Server) Routes() map[string][]string { return s.router.List() }
+// Routes lists the registered paths by method (for the OpenAPI coverage
+// test and the docs). The map is a copy.
+func (s *Server) Routes() map[string][]string {
+	out := map[string][]string{}
+	for m, paths := range s.router.List() {
+		out[m] = slices.Clone(paths)
+	}
+	return out
+}
 
 // authenticate finds who sends the request. weddingID is the wedding the
 // route is about ("" for routes outside weddings). A valid token of another
