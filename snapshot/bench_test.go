@@ -3,6 +3,7 @@ package snapshot_test
 import (
 	"testing"
 
+	"github.com/parinayaos/engine/internal/weddingdiff"
 	"github.com/parinayaos/engine/snapshot"
 )
 
@@ -62,7 +63,7 @@ func TestBigWedding(t *testing.T) {
 		t.Fatalf("%d invitations, want %d", invitations, benchUnits*benchEvents)
 	}
 	got := mustDecode(t, mustEncode(t, w))
-	if d := stateDiff(got, w); d != "" {
+	if d := weddingdiff.Diff(got, w); d != "" {
 		t.Fatal(d)
 	}
 	if d := viewDiff(got.View(nil), w.View(nil), w.Tokens); d != "" {

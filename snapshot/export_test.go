@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/parinayaos/engine/internal/weddingdiff"
 	"github.com/parinayaos/engine/snapshot"
 )
 
@@ -62,7 +63,7 @@ func TestExportRoundTrip(t *testing.T) {
 	if !bytes.Equal(e.Snapshot, snap) {
 		t.Error("the snapshot inside differs from the one exported")
 	}
-	if d := stateDiff(e.Wedding, w); d != "" {
+	if d := weddingdiff.Diff(e.Wedding, w); d != "" {
 		t.Error(d)
 	}
 	// Tokens travel with the wedding: the same secrets authenticate.
@@ -188,7 +189,7 @@ func TestExportFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := stateDiff(e.Wedding, w); d != "" {
+	if d := weddingdiff.Diff(e.Wedding, w); d != "" {
 		t.Error(d)
 	}
 

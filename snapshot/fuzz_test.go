@@ -8,6 +8,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/weddingdiff"
 	"github.com/parinayaos/engine/snapshot"
 )
 
@@ -40,7 +41,7 @@ func checkDecoded(t *testing.T, b []byte) {
 	if h2 != h {
 		t.Fatalf("header %+v became %+v", h, h2)
 	}
-	if d := stateDiff(w2, w); d != "" {
+	if d := weddingdiff.Diff(w2, w); d != "" {
 		t.Fatalf("re-encoded wedding differs: %s", d)
 	}
 }

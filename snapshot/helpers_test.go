@@ -213,33 +213,6 @@ func parts(t testing.TB, b []byte) (version byte, seq uint64, createdAt int64, i
 // norm: see deepnorm.Copy.
 func norm[T any](v T) T { return deepnorm.Copy(v) }
 
-// stateDiff describes the first difference between the exported states of
-// two weddings, or returns "".
-func stateDiff(a, b *domain.Wedding) string {
-	na, nb := norm(a), norm(b)
-	switch {
-	case na.Info != nb.Info:
-		return fmt.Sprintf("info %+v != %+v", na.Info, nb.Info)
-	case na.Seq != nb.Seq || na.LastAt != nb.LastAt:
-		return fmt.Sprintf("seq/last_at %d/%d != %d/%d", na.Seq, na.LastAt, nb.Seq, nb.LastAt)
-	case !reflect.DeepEqual(na.Events, nb.Events):
-		return fmt.Sprintf("events %+v != %+v", na.Events, nb.Events)
-	case !reflect.DeepEqual(na.Tokens, nb.Tokens):
-		return fmt.Sprintf("tokens %+v != %+v", na.Tokens, nb.Tokens)
-	case len(na.Units) != len(nb.Units):
-		return fmt.Sprintf("%d units != %d units", len(na.Units), len(nb.Units))
-	}
-	for id, u := range na.Units {
-		if v := nb.Units[id]; !reflect.DeepEqual(u, v) {
-			return fmt.Sprintf("unit %s: %+v != %+v", id, u, v)
-		}
-	}
-	if !reflect.DeepEqual(na, nb) {
-		return "states differ"
-	}
-	return ""
-}
-
 // viewDiff compares the exported parts of two views, and that both
 // authenticate the same tokens.
 func viewDiff(a, b *domain.View, tokens []domain.Token) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/weddingdiff"
 	"github.com/parinayaos/engine/snapshot"
 )
 
@@ -33,7 +34,7 @@ func TestRoundTrip(t *testing.T) {
 	if h != want {
 		t.Errorf("header = %+v, want %+v", h, want)
 	}
-	if d := stateDiff(got, w); d != "" {
+	if d := weddingdiff.Diff(got, w); d != "" {
 		t.Errorf("decoded state differs: %s", d)
 	}
 	if d := viewDiff(got.View(nil), w.View(nil), w.Tokens); d != "" {
@@ -100,7 +101,7 @@ func TestDecodedWeddingContinues(t *testing.T) {
 		if (err1 == nil) != (err2 == nil) || (err1 != nil && err1.Error() != err2.Error()) {
 			t.Fatalf("command %d: original says %v, decoded says %v", i, err1, err2)
 		}
-		if d := stateDiff(dec, orig); d != "" {
+		if d := weddingdiff.Diff(dec, orig); d != "" {
 			t.Fatalf("after command %d (%d vs %d changes): %s", i, len(ch1), len(ch2), d)
 		}
 	}

@@ -12,14 +12,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
-	"github.com/parinayaos/engine/internal/deepnorm"
+	"github.com/parinayaos/engine/internal/weddingdiff"
 	"github.com/parinayaos/engine/snapshot"
 	"github.com/parinayaos/engine/storage"
 )
@@ -149,39 +148,6 @@ func snapWeddingIDs(db *storage.DB) ([]string, []storage.SnapshotInfo, error) {
 // snapRecover loads a wedding exactly as a starting engine would.
 func snapRecover(db *storage.DB, id string) (w *domain.Wedding, snapSeq uint64, skipped []error, err error) {
 	return actors.Recover(db, id)
-}
-
-// snapStateDiff describes the first difference between the exported
-// states of two weddings, or returns "". Empty and nil slices and maps are
-// the same (msgpack's omitempty does not keep the difference).
-func snapStateDiff(a, b *domain.Wedding) string {
-	na, nb := deepnorm.Copy(a), deepnorm.Copy(b)
-	switch {
-	case na.Info != nb.Info:
-		return fmt.Sprintf("wedding info %+v != %+v", na.Info, nb.Info)
-	case na.Seq != nb.Seq || na.LastAt != nb.LastAt:
-		return fmt.Sprintf("seq/last change %d/%d != %d/%d", na.Seq, na.LastAt, nb.Seq, nb.LastAt)
-	case !reflect.DeepEqual(na.Events, nb.Events):
-		return fmt.Sprintf("events differ (%d and %d events)", len(na.Events), len(nb.Events))
-	case !reflect.DeepEqual(na.Tokens, nb.Tokens):
-		return fmt.Sprintf("tokens differ (%d and %d tokens)", len(na.Tokens), len(nb.Tokens))
-	case len(na.Units) != len(nb.Units):
-		return fmt.Sprintf("%d units != %d units", len(na.Units), len(nb.Units))
-	}
-	ids := make([]string, 0, len(na.Units))
-	for id := range na.Units {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if !reflect.DeepEqual(na.Units[id], nb.Units[id]) {
-			return fmt.Sprintf("unit %s differs", id)
-		}
-	}
-	if !reflect.DeepEqual(na, nb) {
-		return "states differ"
-	}
-	return ""
 }
 
 // snapProgress reports long work on stderr: at most one line a second,
@@ -317,7 +283,7 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			diff = err.Error()
 		} else {
-			diff = snapStateDiff(cur, e.Wedding)
+			diff = weddingdiff.Diff(cur, e.Wedding)
 		}
 		if diff == "" && !*force {
 			fmt.Fprintf(stdout, "wedding %s at seq %d is in %s already, identical; nothing to do\n", id, seq, *data)
@@ -339,7 +305,7 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("restored wedding %s does not load: %w", id, err)
 	}
-	if d := snapStateDiff(got, e.Wedding); d != "" || snapSeq != seq {
+	if d := weddingdiff.Diff(got, e.Wedding); d != "" || snapSeq != seq {
 		return fmt.Errorf("restored wedding %s loads differently from the file (snapshot %d): %s", id, snapSeq, d)
 	}
 	fmt.Fprintf(stdout, "restored wedding %s at seq %d (%s) into %s%s\n", id, seq, snapDescribe(got), *data, replacing)
@@ -590,7 +556,7 @@ func snapVerifyWedding(db *storage.DB, id string, seqs []uint64) (r snapVerifyRe
 		}
 		r.replayed++
 		if snap, ok := states[c.Seq]; ok {
-			if d := snapStateDiff(w, snap); d != "" {
+			if d := weddingdiff.Diff(w, snap); d != "" {
 				fail("snapshot at seq %d disagrees with the journal replayed from %d: %s", c.Seq, from, d)
 			}
 		}
