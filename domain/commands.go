@@ -359,8 +359,7 @@ func (c *AddUnits) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	results := make([]BatchItem, len(c.Units))
 	units := make([]Unit, 0, len(c.Units))
 	batchPhones := map[string]string{}
-	w.phoneMemo = normalizePhones(c.Units, w.Info.Region)
-	defer func() { w.phoneMemo = nil }()
+	batch := &unitBatch{taken: batchPhones, normalized: normalizePhones(c.Units, w.Info.Region)}
 	for i := range c.Units {
 		results[i].Index = i
 		if len(w.Units)+len(units) >= MaxUnits {
@@ -368,7 +367,7 @@ func (c *AddUnits) decide(w *Wedding, m Meta) ([]Change, any, error) {
 			continue
 		}
 		prefix := "units[" + strconv.Itoa(i) + "]."
-		u, err := w.buildUnit(m.By, w.newID("u", len(units)), &c.Units[i], nil, batchPhones, prefix)
+		u, err := w.buildUnit(m.By, w.newID("u", len(units)), &c.Units[i], nil, batch, prefix)
 		if err != nil {
 			results[i].Err = err
 			continue
@@ -455,10 +454,33 @@ func (w *Wedding) visibleUnit(p Principal, id, field string) (*Unit, error) {
 	return u, nil
 }
 
+// unitBatch is what the units of one AddUnits share while they are built:
+// the phones its earlier units took, and its phones normalized up front.
+type unitBatch struct {
+	taken      map[string]string // E.164 → person id
+	normalized map[string]string // raw → E.164, valid phones only (see normalizePhones)
+}
+
+func (b *unitBatch) takenBy(e164 string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	id, ok := b.taken[e164]
+	return id, ok
+}
+
+func (b *unitBatch) normalizedPhone(raw string) (string, bool) {
+	if b == nil {
+		return "", false
+	}
+	e, ok := b.normalized[raw]
+	return e, ok
+}
+
 // buildUnit validates a unit description and returns the unit to store
 // (without invitations). old is the unit being replaced (nil for a new one);
-// extraPhones are phones taken by earlier items of the same batch.
-func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, extraPhones map[string]string, prefix string) (Unit, error) {
+// batch is nil outside AddUnits.
+func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, batch *unitBatch, prefix string) (Unit, error) {
 	if in.Side >= numSides {
 		return Unit{}, invalid(prefix+"side", "side must be bride, groom or both")
 	}
@@ -520,7 +542,7 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ex
 		seenIDs[pid] = true
 		per := Person{ID: pid, Name: strings.TrimSpace(mi.Name), Primary: mi.Primary}
 		if mi.Phone != "" {
-			e164, ok := w.phoneMemo[mi.Phone]
+			e164, ok := batch.normalizedPhone(mi.Phone)
 			if !ok {
 				var err error
 				if e164, err = NormalizePhone(mi.Phone, w.Info.Region, f+"phone"); err != nil {
@@ -530,7 +552,7 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ex
 			if holder, ok := w.phones[e164]; ok && w.memberOf[holder] != id {
 				return Unit{}, conflict("duplicate_phone", f+"phone", holder, "phone %s belongs to another person of this wedding", e164)
 			}
-			if holder, ok := extraPhones[e164]; ok {
+			if holder, ok := batch.takenBy(e164); ok {
 				return Unit{}, conflict("duplicate_phone", f+"phone", holder, "phone %s belongs to another person of this batch", e164)
 			}
 			for _, q := range u.Members {

@@ -26,9 +26,6 @@ type Wedding struct {
 	// staticVer changes whenever Info, Events or Tokens do, so a published
 	// View can share its info, event names and token table with the next.
 	staticVer uint64
-	// phoneMemo holds, while one AddUnits is decided, the phones of its
-	// batch already normalized (in parallel): raw → E.164, valid ones only.
-	phoneMemo map[string]string
 }
 
 // New returns an empty wedding, ready for its WeddingCreated change.
