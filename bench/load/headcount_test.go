@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/parinayaos/engine/bench/load"
 )
 
@@ -38,19 +36,20 @@ func BenchmarkHeadcountHTTP(b *testing.B) {
 	defer fixed.Close()
 
 	const conns = 64
+	engClient, err := load.NewClient(eng.URL, conns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer engClient.Close()
+	fixedClient, err := load.NewClient(fixed.URL, conns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fixedClient.Close()
+	clients := map[string]*load.Client{eng.URL: engClient, fixed.URL: fixedClient}
 	run := func(url, path, token string, n int64) load.Result {
-		c, err := load.NewClient(url, conns)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return load.Closed(context.Background(), conns, n, func(int) func() (bool, error) {
-			req := c.Request(path, token)
-			resp := fasthttp.AcquireResponse()
-			return func() (bool, error) {
-				st, err := c.Get(req, resp)
-				return st == 200, err
-			}
-		})
+		c := clients[url]
+		return load.Closed(context.Background(), conns, n, func(int) func() (bool, error) { return c.GetOp(path, token, 200) })
 	}
 	path := "/v1/weddings/" + w.ID + "/headcount"
 	// Warm both up (connections, the wedding's view).

@@ -200,10 +200,11 @@ func Lookup(name string) *Scenario {
 
 // ---- operations ----
 
-// httpOp is a request of a closed or open loop: fast, reused request and
-// response, the answer's status checked and its error code kept.
-func httpOp(c *Client, req *fasthttp.Request, want int) func() (bool, error) {
-	resp := fasthttp.AcquireResponse()
+// GetOp is a GET of path for a closed or open loop: fast, with a reused
+// request and response, the answer's status checked (want) and its error
+// code kept. Each worker needs its own.
+func (c *Client) GetOp(path, token string, want int) func() (bool, error) {
+	req, resp := c.Request(path, token), fasthttp.AcquireResponse()
 	return func() (bool, error) {
 		st, err := c.Get(req, resp)
 		if err != nil {
@@ -233,7 +234,7 @@ func (env *Env) headcountOp(c *Client, worker int) func() (bool, error) {
 	r := env.rand(worker)
 	ops := make([]func() (bool, error), len(env.Weddings))
 	for i, w := range env.Weddings {
-		ops[i] = httpOp(c, c.Request("/v1/weddings/"+w.ID+"/headcount", w.OwnerToken), 200)
+		ops[i] = c.GetOp("/v1/weddings/"+w.ID+"/headcount", w.OwnerToken, 200)
 	}
 	return func() (bool, error) { return ops[env.pick(r)]() }
 }
@@ -268,7 +269,7 @@ func runCeilingHTTP(ctx context.Context, env *Env) ([]ScenarioResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	newOp := func(int) func() (bool, error) { return httpOp(c, c.Request("/", ""), 200) }
+	newOp := func(int) func() (bool, error) { return c.GetOp("/", "", 200) }
 	env.warm(newOp)
 	res := env.closed(ctx, "ceiling-http", env.Conns, newOp)
 	return []ScenarioResult{env.result("ceiling-http", "closed", env.Conns, 0, res)}, nil
