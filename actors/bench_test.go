@@ -113,7 +113,7 @@ func rawOn(b *testing.B, db *pebble.DB, offset, n, writers, recordBytes int) tim
 
 // runRSVPs sends n RSVP commands from benchCallers goroutines, spread over
 // the given weddings, and returns the time it took.
-func runRSVPs(b *testing.B, e *actors.Engine, weddings []string, evs, units [][]string, n int) time.Duration {
+func runRSVPs(b testing.TB, e *actors.Engine, weddings []string, evs, units [][]string, n int) time.Duration {
 	b.Helper()
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -81,6 +81,10 @@ func (j *job) finish() {
 		if err := j.prev.wait(); err != nil && j.err == nil {
 			j.err = fmt.Errorf("an earlier commit failed: %w", err)
 		}
+		// Cut the chain: a finished job keeps nothing of the ones before
+		// it, else every job since activation would stay reachable from
+		// the newest one (a wedding's memory growing with each commit).
+		j.prev = nil
 	}
 	if j.batch != nil {
 		if err := j.batch.Wait(); err != nil && j.err == nil {
@@ -104,6 +108,9 @@ func (j *job) finish() {
 			}
 		}
 	}
+	// Callers may hold the job a while (their reply points to it): it
+	// keeps no more than its outcome.
+	j.view, j.snap, j.changes = nil, nil, nil
 	a.h.done(len(j.replies))
 	j.done.Store(true)
 }
