@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
@@ -65,5 +67,35 @@ func TestWeddingMemoryFlatUnderCommands(t *testing.T) {
 	t.Logf("heap %d → %d bytes over %d commands: %.0f bytes/command", before, after, commands, grown)
 	if grown > 400 { // the leak was ~1,500; Pebble's memtables in the Go heap (race, no cgo) ~200
 		t.Fatalf("the heap grew by %.0f bytes per command: something keeps every commit", grown)
+	}
+}
+
+// TestWeddingForgetsAnsweredCommands: once a commit's callers have their
+// answers, the wedding keeps nothing of their commands or results, even
+// while that commit stays its newest (a big import stayed in memory,
+// megabytes of it, until the wedding's next write).
+func TestWeddingForgetsAnsweredCommands(t *testing.T) {
+	e, _ := openEngine(t, t.TempDir(), actors.Config{SnapshotEvery: 1 << 40})
+	seedWedding(t, e, "w1", 10, 2)
+	var cmdGone, resultGone atomic.Bool
+	func() {
+		in := make([]domain.UnitInput, 500)
+		for i := range in {
+			in[i] = domain.UnitInput{Name: fmt.Sprintf("Imported family %d", i),
+				Members: []domain.MemberInput{{Name: fmt.Sprintf("Guest %d", i), Phone: fmt.Sprintf("+919800%06d", i)}}}
+		}
+		cmd := &domain.AddUnits{Units: in}
+		runtime.AddCleanup(cmd, func(gone *atomic.Bool) { gone.Store(true) }, &cmdGone)
+		items := do(t, e, "w1", owner, cmd).Value.([]domain.BatchItem)
+		runtime.AddCleanup(&items[0], func(gone *atomic.Bool) { gone.Store(true) }, &resultGone)
+	}()
+	// No other write follows: the import's commit stays the wedding's newest.
+	for i := 0; i < 100 && !(cmdGone.Load() && resultGone.Load()); i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !cmdGone.Load() || !resultGone.Load() {
+		t.Fatalf("answered and dropped by its caller, yet still reachable: command %v, result %v",
+			!cmdGone.Load(), !resultGone.Load())
 	}
 }

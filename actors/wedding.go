@@ -46,7 +46,10 @@ type reply struct {
 type job struct {
 	a       *weddingActor
 	changes []domain.Change
-	replies []pendingReply
+	replies []pendingReply // until release hands them out
+	// answers is how many admission slots the job's replies hold: set when
+	// the job stops gathering, released when it is finished.
+	answers int
 	view    *domain.View
 	snap    []byte // snapshot of the state after the last change, or nil
 	snapSeq uint64
@@ -111,7 +114,7 @@ func (j *job) finish() {
 	// Callers may hold the job a while (their reply points to it): it
 	// keeps no more than its outcome.
 	j.view, j.snap, j.changes = nil, nil, nil
-	a.h.done(len(j.replies))
+	a.h.done(j.answers)
 	j.done.Store(true)
 }
 
@@ -335,6 +338,7 @@ func (a *weddingActor) flush(publish bool) {
 		j.batch = nil
 	}
 	j.snap, j.view, j.snapErr = nil, nil, nil
+	j.answers = len(j.replies)
 	if publish && (j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery) {
 		encStart := time.Now()
 		b, err := snapshot.Encode(a.w, a.e.cfg.Now())
@@ -394,7 +398,12 @@ func (a *weddingActor) flush(publish bool) {
 // job before using them. A job nobody will wait for (no replies) is waited
 // for here, on a goroutine of its own, so that it is finished anyway.
 func (a *weddingActor) release(j *job) {
-	for _, p := range j.replies {
+	// The job forgets its replies: it may stay the wedding's newest batch
+	// (lastBatch) for long, and they hold whole commands and results (a
+	// 5,000-unit import: megabytes).
+	replies := j.replies
+	j.replies = nil
+	for _, p := range replies {
 		rep := p.rep
 		rep.job = j
 		if p.req.snapshot && j.snapErr != nil && rep.err == nil {
@@ -402,7 +411,7 @@ func (a *weddingActor) release(j *job) {
 		}
 		p.req.reply <- rep
 	}
-	if len(j.replies) == 0 {
+	if len(replies) == 0 {
 		go j.wait()
 	}
 }
@@ -457,6 +466,7 @@ func (a *weddingActor) breakDown(err error) {
 		if j.err == nil {
 			j.err = err
 		}
+		j.answers = len(j.replies)
 		j.prev = a.lastBatch
 		a.release(j)
 	}
