@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/snapshot"
 	"github.com/parinayaos/engine/storage"
 )
 
@@ -291,11 +292,54 @@ func (e *Engine) Passivate(ctx context.Context, weddingID string) (bool, error) 
 	}
 }
 
-// Snapshot makes the wedding write a snapshot of its durable state now, and
-// returns its sequence.
+// Snapshot makes sure the wedding's durable state is in a snapshot and
+// returns the snapshot's sequence. A wedding in memory writes one now. One
+// that is not is loaded only if its newest snapshot (checksum checked) does
+// not already hold its last change, as passivation leaves it; a wedding
+// loaded for this is passivated again, so that an operator snapshotting
+// every wedding does not bring them all into memory.
 func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error) {
+	if e.index.get(weddingID) != nil {
+		return e.snapshotNow(ctx, weddingID)
+	}
+	if seq, ok := e.storedSnapshotIsLatest(weddingID); ok {
+		return seq, nil
+	}
+	seq, err := e.snapshotNow(ctx, weddingID)
+	if err == nil {
+		// Best effort: a wedding someone is using meanwhile stays.
+		_, _ = e.Passivate(ctx, weddingID)
+	}
+	return seq, err
+}
+
+func (e *Engine) snapshotNow(ctx context.Context, weddingID string) (uint64, error) {
 	res, err := e.call(ctx, weddingID, false, &request{snapshot: true, by: domain.Root})
 	return res.Seq, err
+}
+
+// storedSnapshotIsLatest reports whether the wedding's newest stored
+// snapshot is sound and holds its last journaled change. Any doubt (an
+// error, a bad checksum) says no: the caller then takes a snapshot the
+// ordinary way, which reports errors properly.
+func (e *Engine) storedSnapshotIsLatest(weddingID string) (uint64, bool) {
+	last, err := e.db.LastSeq(weddingID)
+	if err != nil {
+		return 0, false
+	}
+	seqs, err := e.db.SnapshotSeqs(weddingID)
+	if err != nil || len(seqs) == 0 || seqs[0] != last {
+		return 0, false
+	}
+	b, err := e.db.Snapshot(weddingID, last)
+	if err != nil {
+		return 0, false
+	}
+	h, _, err := snapshot.ReadHeader(b)
+	if err != nil || h.WeddingID != weddingID || h.Seq != last {
+		return 0, false
+	}
+	return last, true
 }
 
 // Close stops accepting requests, waits (up to ctx) for in-flight ones,

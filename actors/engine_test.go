@@ -104,3 +104,64 @@ func TestWeddingIdlePassivation(t *testing.T) {
 		t.Fatalf("after reactivation: %v seq %d", err, v.Seq)
 	}
 }
+
+// Snapshotting a wedding that is not in memory does not keep it there: if
+// its newest snapshot already holds its last change it is not even loaded;
+// otherwise it is loaded, snapshotted and let go again.
+func TestSnapshotOfWeddingNotInMemory(t *testing.T) {
+	ctx := context.Background()
+	e, db := openEngine(t, t.TempDir(), actors.Config{IdleTimeout: -1})
+	evs, units := seedWedding(t, e, "w1", 10, 2)
+	r := do(t, e, "w1", owner, &domain.SetRSVP{UnitID: units[1], EventID: evs[1], Status: domain.No})
+	if ok, err := e.Passivate(ctx, "w1"); err != nil || !ok {
+		t.Fatalf("passivate: %v %v", ok, err)
+	}
+
+	// Passivation left a snapshot at the last change: nothing to load.
+	seq, err := e.Snapshot(ctx, "w1")
+	if err != nil || seq != r.Seq {
+		t.Fatalf("snapshot = %d, %v; want %d", seq, err, r.Seq)
+	}
+	if e.Active() != 0 {
+		t.Fatalf("active = %d: the wedding was loaded for a snapshot it already had", e.Active())
+	}
+
+	// A journal tail beyond the newest snapshot (what a crash leaves): the
+	// wedding is loaded, snapshotted and let go again.
+	tail := []domain.Change{{Seq: r.Seq + 1, At: domain.At(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)), By: owner.TokenID,
+		RSVPRecorded: &domain.RSVPRecorded{UnitID: units[2], EventID: evs[0], Status: domain.Yes, Headcount: 1, Source: domain.SourceAdmin,
+			AnsweredAt: domain.At(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))}}}
+	if err := db.Append("w1", tail); err != nil {
+		t.Fatal(err)
+	}
+	seq, err = e.Snapshot(ctx, "w1")
+	if err != nil || seq != r.Seq+1 {
+		t.Fatalf("snapshot = %d, %v; want %d (the journal's last change)", seq, err, r.Seq+1)
+	}
+	if seqs, _ := db.SnapshotSeqs("w1"); len(seqs) == 0 || seqs[0] != r.Seq+1 {
+		t.Fatalf("stored snapshots %v, want the newest at %d", seqs, r.Seq+1)
+	}
+	if e.Active() != 0 {
+		t.Fatalf("active = %d: the wedding stayed in memory after its snapshot", e.Active())
+	}
+
+	// A corrupt newest snapshot is not taken for a good one.
+	b, err := db.Snapshot("w1", r.Seq+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 0xff
+	if err := db.PutSnapshot("w1", r.Seq+1, b); err != nil {
+		t.Fatal(err)
+	}
+	if seq, err = e.Snapshot(ctx, "w1"); err != nil || seq != r.Seq+1 {
+		t.Fatalf("snapshot over a corrupt one = %d, %v; want %d", seq, err, r.Seq+1)
+	}
+	if _, err := actors.LoadSnapshot(db, "w1", r.Seq+1); err != nil {
+		t.Fatalf("the snapshot at %d is still unreadable (%v): it was not rewritten", r.Seq+1, err)
+	}
+
+	if _, err := e.Snapshot(ctx, "nope"); !errors.Is(err, actors.ErrWeddingNotFound) {
+		t.Fatalf("snapshot of an unknown wedding: %v, want ErrWeddingNotFound", err)
+	}
+}
