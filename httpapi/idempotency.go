@@ -19,12 +19,14 @@ import (
 // RSVPs and invitations (they are idempotent by content) but not for
 // creating units. TODO(engine): journal the keys with the wedding.
 type idempotency struct {
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
-	mu   sync.Mutex
-	keys map[string]*list.Element
-	lru  *list.List // of *idemEntry, oldest first
+	ttl      time.Duration
+	max      int   // most keys remembered
+	maxBytes int64 // most bytes of remembered answers (the newest is always kept)
+	now      func() time.Time
+	mu       sync.Mutex
+	keys     map[string]*list.Element
+	lru      *list.List // of *idemEntry, oldest first
+	bytes    int64      // sum of the entries' size
 }
 
 type idemEntry struct {
@@ -36,10 +38,15 @@ type idemEntry struct {
 	status   int
 	ctype    []byte
 	body     []byte
+	size     int64 // what it counts for in idempotency.bytes
 }
 
-func newIdempotency(ttl time.Duration, max int, now func() time.Time) *idempotency {
-	return &idempotency{ttl: ttl, max: max, now: now, keys: map[string]*list.Element{}, lru: list.New()}
+// idemEntryOverhead approximates an entry's memory beside its key and
+// answer: the entry, its list element and map slot, its channel.
+const idemEntryOverhead = 256
+
+func newIdempotency(ttl time.Duration, max int, maxBytes int64, now func() time.Time) *idempotency {
+	return &idempotency{ttl: ttl, max: max, maxBytes: maxBytes, now: now, keys: map[string]*list.Element{}, lru: list.New()}
 }
 
 // do runs fn once per key and body; repeats answer what the first got.
@@ -79,6 +86,17 @@ func (t *idempotency) do(rc *fasthttp.RequestCtx, key string, fn func()) {
 			e.ok, e.status = true, status
 			e.ctype = append([]byte(nil), rc.Response.Header.ContentType()...)
 			e.body = append([]byte(nil), rc.Response.Body()...)
+			t.mu.Lock()
+			if el, ok := t.keys[key]; ok && el.Value == e {
+				e.size = int64(len(key) + len(e.ctype) + len(e.body) + idemEntryOverhead)
+				t.bytes += e.size
+				// Answers can be large (a units/batch answer lists every
+				// unit): past the budget the oldest go first.
+				for t.bytes > t.maxBytes && t.lru.Front() != el {
+					t.removeLocked(t.lru.Front())
+				}
+			}
+			t.mu.Unlock()
 		} else {
 			t.mu.Lock()
 			if el, ok := t.keys[key]; ok && el.Value == e {
@@ -102,6 +120,7 @@ func (t *idempotency) expireLocked(now time.Time) {
 
 func (t *idempotency) removeLocked(el *list.Element) {
 	e := t.lru.Remove(el).(*idemEntry)
+	t.bytes -= e.size
 	if cur, ok := t.keys[e.key]; ok && cur == el {
 		delete(t.keys, e.key)
 	}

@@ -135,6 +135,36 @@ func TestHTTP_Idempotency(t *testing.T) {
 	})
 }
 
+// Remembered answers are bounded in bytes as well as in keys: past
+// IdempotencyMaxBytes the oldest are forgotten (a repeat of one runs
+// again), the newest are still answered again.
+func TestHTTP_IdempotencyByteBudget(t *testing.T) {
+	// Each answer here (a unit, ~300 bytes, plus the entry's overhead) takes
+	// ~600 bytes of the budget: 3,000 bytes remember the last four or five.
+	s := newTestServer(t, httpapi.Config{IdempotencyMaxBytes: 3000})
+	w, owner := s.newWedding("idem-bytes")
+	units := "/v1/weddings/" + w + "/units"
+	post := func(i int) answer {
+		return s.call("POST", units, owner, unitBody(fmt.Sprintf("Family %d", i), "both", nil, ""),
+			"Idempotency-Key", fmt.Sprintf("budget-%d", i))
+	}
+	for i := range 20 {
+		if a := post(i); a.status != 201 {
+			t.Fatalf("post %d: %d %s", i, a.status, a.raw)
+		}
+	}
+	before := s.seq(w)
+	if a := post(19); a.status != 201 || a.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the newest key: %d, Idempotent-Replayed %q; want its first answer again", a.status, a.header.Get("Idempotent-Replayed"))
+	}
+	if a := post(0); a.status != 201 || a.header.Get("Idempotent-Replayed") == "true" {
+		t.Errorf("the oldest key: %d, Idempotent-Replayed %q; want it forgotten and run again", a.status, a.header.Get("Idempotent-Replayed"))
+	}
+	if got := s.seq(w) - before; got != 1 {
+		t.Errorf("%d changes, want 1 (only the forgotten key ran again)", got)
+	}
+}
+
 // TestHTTP_Overload checks API.md "429 overloaded with Retry-After": with
 // one request allowed in flight per wedding, concurrent writes are partly
 // refused, each refusal is a 429 with Retry-After, and every 2xx write is

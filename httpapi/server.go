@@ -38,14 +38,15 @@ type Engine interface {
 
 // Defaults for Config's zero values.
 const (
-	DefaultMaxBodyBytes       = 1 << 20
-	DefaultBatchBodyBytes     = 16 << 20
-	DefaultRequestTimeout     = 10 * time.Second
-	DefaultReadTimeout        = 30 * time.Second
-	DefaultWriteTimeout       = 30 * time.Second
-	DefaultIdleTimeout        = 120 * time.Second
-	DefaultIdempotencyTTL     = 24 * time.Hour
-	DefaultIdempotencyMaxKeys = 100_000
+	DefaultMaxBodyBytes        = 1 << 20
+	DefaultBatchBodyBytes      = 16 << 20
+	DefaultRequestTimeout      = 10 * time.Second
+	DefaultReadTimeout         = 30 * time.Second
+	DefaultWriteTimeout        = 30 * time.Second
+	DefaultIdleTimeout         = 120 * time.Second
+	DefaultIdempotencyTTL      = 24 * time.Hour
+	DefaultIdempotencyMaxKeys  = 100_000
+	DefaultIdempotencyMaxBytes = 64 << 20
 )
 
 // Config tunes the server. Zero values mean the defaults above.
@@ -63,6 +64,9 @@ type Config struct {
 	// IdempotencyMaxKeys bounds how many are (the oldest go first).
 	IdempotencyTTL     time.Duration
 	IdempotencyMaxKeys int
+	// IdempotencyMaxBytes bounds the memory of the answers remembered
+	// (the oldest go first; the newest is always kept).
+	IdempotencyMaxBytes int64
 	// Logger gets one line per request when LogRequests is set, and the
 	// causes of 500s always.
 	Logger      zerolog.Logger
@@ -101,6 +105,9 @@ func (c Config) withDefaults() Config {
 	if c.IdempotencyMaxKeys <= 0 {
 		c.IdempotencyMaxKeys = DefaultIdempotencyMaxKeys
 	}
+	if c.IdempotencyMaxBytes <= 0 {
+		c.IdempotencyMaxBytes = DefaultIdempotencyMaxBytes
+	}
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
 	}
@@ -130,7 +137,7 @@ type Server struct {
 func New(eng Engine, cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, eng: eng, router: router.New(),
-		idem:    newIdempotency(cfg.IdempotencyTTL, cfg.IdempotencyMaxKeys, cfg.Now),
+		idem:    newIdempotency(cfg.IdempotencyTTL, cfg.IdempotencyMaxKeys, cfg.IdempotencyMaxBytes, cfg.Now),
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
 	// Exact paths only: a redirect would answer an API client with an empty

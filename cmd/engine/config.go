@@ -73,6 +73,8 @@ type ServerConfig struct {
 	ImportBodyBytes    int64    `toml:"import_body_bytes"`    // 32 MiB
 	IdempotencyTTL     Duration `toml:"idempotency_ttl"`      // 24h
 	IdempotencyMaxKeys int      `toml:"idempotency_max_keys"` // 100000
+	// IdempotencyMaxBytes bounds the memory of remembered answers. 64 MiB.
+	IdempotencyMaxBytes int64 `toml:"idempotency_max_bytes"`
 }
 
 // EngineConfig is the [engine] section: actors.Config. Every value must be
@@ -165,17 +167,18 @@ func defaultConfig() Config {
 			WALMinSyncInterval: Duration{storage.DefaultWALMinSyncInterval},
 		},
 		Server: ServerConfig{
-			HTTP:               "127.0.0.1:8080",
-			ReadTimeout:        Duration{30 * time.Second},
-			WriteTimeout:       Duration{30 * time.Second},
-			IdleTimeout:        Duration{120 * time.Second},
-			RequestTimeout:     Duration{10 * time.Second},
-			ShutdownTimeout:    Duration{30 * time.Second},
-			MaxBodyBytes:       1 << 20,
-			BatchBodyBytes:     16 << 20,
-			ImportBodyBytes:    32 << 20,
-			IdempotencyTTL:     Duration{24 * time.Hour},
-			IdempotencyMaxKeys: 100_000,
+			HTTP:                "127.0.0.1:8080",
+			ReadTimeout:         Duration{30 * time.Second},
+			WriteTimeout:        Duration{30 * time.Second},
+			IdleTimeout:         Duration{120 * time.Second},
+			RequestTimeout:      Duration{10 * time.Second},
+			ShutdownTimeout:     Duration{30 * time.Second},
+			MaxBodyBytes:        1 << 20,
+			BatchBodyBytes:      16 << 20,
+			ImportBodyBytes:     32 << 20,
+			IdempotencyTTL:      Duration{24 * time.Hour},
+			IdempotencyMaxKeys:  100_000,
+			IdempotencyMaxBytes: 64 << 20,
 		},
 		Engine: EngineConfig{
 			MaxInflight:   actors.DefaultMaxInflight,
@@ -503,6 +506,7 @@ func (c Config) Validate() error {
 	positive("server.import_body_bytes", c.Server.ImportBodyBytes)
 	positiveDur("server.idempotency_ttl", c.Server.IdempotencyTTL)
 	positive("server.idempotency_max_keys", int64(c.Server.IdempotencyMaxKeys))
+	positive("server.idempotency_max_bytes", c.Server.IdempotencyMaxBytes)
 
 	positive("engine.max_inflight", int64(c.Engine.MaxInflight))
 	if c.Engine.SnapshotEvery == 0 {
