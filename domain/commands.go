@@ -549,7 +549,7 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ba
 					return Unit{}, err
 				}
 			}
-			if holder, ok := w.phones[e164]; ok && w.memberOf[holder] != id {
+			if hu, holder, ok := w.phoneHolder(e164); ok && hu.ID != id {
 				return Unit{}, conflict("duplicate_phone", f+"phone", holder, "phone %s belongs to another person of this wedding", e164)
 			}
 			if holder, ok := batch.takenBy(e164); ok {
