@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -35,7 +36,12 @@ func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
 	}
 	reg.MustRegister(m.requests, m.latency)
 	// Process and Go runtime series, unless the caller registered them.
-	_ = reg.Register(collectors.NewGoCollector())
+	// Beside the default series: the live heap after the last collection and
+	// the next collection's goal, the figures that say how much memory the
+	// weddings in memory really hold (heap in use also counts garbage, a
+	// lot of it at the engine's GOGC).
+	_ = reg.Register(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/(live|goal):bytes$`)})))
 	_ = reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return m

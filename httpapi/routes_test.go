@@ -1182,6 +1182,8 @@ func TestHTTP_Metrics(t *testing.T) {
 		{"commands rejected", `parinaya_commands_total{command="AddUnit",outcome="rejected"} 1`},
 		{"active weddings", "parinaya_active_weddings"},
 		{"go runtime", "go_goroutines"},
+		{"live heap", "go_gc_heap_live_bytes "},
+		{"heap goal", "go_gc_heap_goal_bytes "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
