@@ -91,9 +91,15 @@ func (t *idempotency) do(rc *fasthttp.RequestCtx, key string, fn func()) {
 				e.size = int64(len(key) + len(e.ctype) + len(e.body) + idemEntryOverhead)
 				t.bytes += e.size
 				// Answers can be large (a units/batch answer lists every
-				// unit): past the budget the oldest go first.
-				for t.bytes > t.maxBytes && t.lru.Front() != el {
-					t.removeLocked(t.lru.Front())
+				// unit): past the budget the oldest answers go first. Keys
+				// still running hold no bytes and stay: forgetting one
+				// would let its retry run the request twice.
+				for old := t.lru.Front(); old != nil && t.bytes > t.maxBytes; {
+					next := old.Next()
+					if old != el && old.Value.(*idemEntry).size > 0 {
+						t.removeLocked(old)
+					}
+					old = next
 				}
 			}
 			t.mu.Unlock()
