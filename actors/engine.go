@@ -299,6 +299,9 @@ func (e *Engine) Passivate(ctx context.Context, weddingID string) (bool, error) 
 // loaded for this is passivated again, so that an operator snapshotting
 // every wedding does not bring them all into memory.
 func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error) {
+	if e.closed.Load() || e.db.Err() != nil {
+		return 0, ErrUnavailable
+	}
 	if e.index.get(weddingID) != nil {
 		return e.snapshotNow(ctx, weddingID)
 	}
@@ -307,7 +310,8 @@ func (e *Engine) Snapshot(ctx context.Context, weddingID string) (uint64, error)
 	}
 	seq, err := e.snapshotNow(ctx, weddingID)
 	if err == nil {
-		// Best effort: a wedding someone is using meanwhile stays.
+		// Best effort: a wedding with a request in flight stays (one used
+		// between two requests may go, and is loaded again on the next).
 		_, _ = e.Passivate(ctx, weddingID)
 	}
 	return seq, err

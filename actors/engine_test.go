@@ -1,6 +1,7 @@
 package actors_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -117,13 +118,22 @@ func TestSnapshotOfWeddingNotInMemory(t *testing.T) {
 		t.Fatalf("passivate: %v %v", ok, err)
 	}
 
-	// Passivation left a snapshot at the last change: nothing to load.
+	// Passivation left a snapshot at the last change: nothing to load, and
+	// nothing written (a new snapshot at the same sequence would carry a
+	// new creation time).
+	stored, err := db.Snapshot("w1", r.Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
 	seq, err := e.Snapshot(ctx, "w1")
 	if err != nil || seq != r.Seq {
 		t.Fatalf("snapshot = %d, %v; want %d", seq, err, r.Seq)
 	}
 	if e.Active() != 0 {
 		t.Fatalf("active = %d: the wedding was loaded for a snapshot it already had", e.Active())
+	}
+	if again, _ := db.Snapshot("w1", r.Seq); !bytes.Equal(again, stored) {
+		t.Fatalf("the snapshot at %d was written again: the wedding was loaded for a snapshot it already had", r.Seq)
 	}
 
 	// A journal tail beyond the newest snapshot (what a crash leaves): the
@@ -163,5 +173,13 @@ func TestSnapshotOfWeddingNotInMemory(t *testing.T) {
 
 	if _, err := e.Snapshot(ctx, "nope"); !errors.Is(err, actors.ErrWeddingNotFound) {
 		t.Fatalf("snapshot of an unknown wedding: %v, want ErrWeddingNotFound", err)
+	}
+
+	// After Close, no snapshot touches storage.
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Snapshot(ctx, "w1"); !errors.Is(err, actors.ErrUnavailable) {
+		t.Fatalf("snapshot after close: %v, want ErrUnavailable", err)
 	}
 }

@@ -47,8 +47,8 @@ type job struct {
 	a       *weddingActor
 	changes []domain.Change
 	replies []pendingReply // until release hands them out
-	// answers is how many admission slots the job's replies hold: set when
-	// the job stops gathering, released when it is finished.
+	// answers is how many admission slots the job's replies hold, released
+	// when it is finished (replies itself is emptied by release).
 	answers int
 	view    *domain.View
 	snap    []byte // snapshot of the state after the last change, or nil
@@ -311,6 +311,7 @@ func (a *weddingActor) answer(c *actor.Context, r *request, rep reply) {
 	}
 	j := a.tail(c)
 	j.replies = append(j.replies, pendingReply{req: r, rep: rep})
+	j.answers++
 	r.answered = true
 }
 
@@ -338,7 +339,6 @@ func (a *weddingActor) flush(publish bool) {
 		j.batch = nil
 	}
 	j.snap, j.view, j.snapErr = nil, nil, nil
-	j.answers = len(j.replies)
 	if publish && (j.force || a.sinceSnap >= a.e.cfg.SnapshotEvery) {
 		encStart := time.Now()
 		b, err := snapshot.Encode(a.w, a.e.cfg.Now())
@@ -466,7 +466,6 @@ func (a *weddingActor) breakDown(err error) {
 		if j.err == nil {
 			j.err = err
 		}
-		j.answers = len(j.replies)
 		j.prev = a.lastBatch
 		a.release(j)
 	}
