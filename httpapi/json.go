@@ -29,7 +29,7 @@ func decode(body []byte, v any) *apiError {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, body)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "the request body has data after its JSON value")
@@ -37,7 +37,7 @@ func decode(body []byte, v any) *apiError {
 	return nil
 }
 
-func jsonError(err error) *apiError {
+func jsonError(err error, body []byte) *apiError {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -45,6 +45,11 @@ func jsonError(err error) *apiError {
 		return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())
 	case errors.As(err, &typ):
 		field := typ.Field
+		if field != "" {
+			if p := indexedPath(body, typ.Offset); p != "" {
+				field = p
+			}
+		}
 		if field == "" {
 			return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "the body must be %s, not %s", typeName(typ.Type.Kind().String()), typ.Value)
 		}
@@ -61,6 +66,76 @@ func jsonError(err error) *apiError {
 		return errorf(fasthttp.StatusBadRequest, "unknown_field", name, "unknown field %q; see /openapi.json for this route's fields", name)
 	}
 	return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "the body is not valid JSON for this route: %s", strings.TrimPrefix(msg, "json: "))
+}
+
+// indexedPath names the value of body that ends at offset, or (an object
+// or an array) starts there, with array indexes as the API names fields:
+// "units.12.members.0.phone". encoding/json's UnmarshalTypeError says
+// "units.members.phone", which in a 1,000-unit batch does not say which
+// unit. It returns "" if offset is not where a value is.
+func indexedPath(body []byte, offset int64) string {
+	type frame struct {
+		array   bool
+		index   int
+		key     string
+		wantKey bool
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for i, f := range stack {
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			if f.array {
+				b.WriteString(strconv.Itoa(f.index))
+			} else {
+				b.WriteString(f.key)
+			}
+		}
+		return b.String()
+	}
+	next := func() { // the value in the top frame's slot is done
+		if n := len(stack); n > 0 {
+			if stack[n-1].array {
+				stack[n-1].index++
+			} else {
+				stack[n-1].wantKey = true
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if dec.InputOffset() >= offset {
+					return path()
+				}
+				stack = append(stack, frame{array: d == '[', wantKey: d == '{'})
+			default:
+				if len(stack) == 0 {
+					return ""
+				}
+				stack = stack[:len(stack)-1]
+				next()
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].wantKey {
+			k, _ := tok.(string)
+			stack[n-1].key, stack[n-1].wantKey = k, false
+			continue
+		}
+		if dec.InputOffset() >= offset {
+			return path()
+		}
+		next()
+	}
 }
 
 func typeName(kind string) string {

@@ -102,3 +102,14 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// indexedPath walks any bytes, up to any offset, without panicking (it
+// runs on request bodies that failed to decode).
+func FuzzIndexedPath(f *testing.F) {
+	f.Add([]byte(`{"units":[{"members":[{"phone":1}]}]}`), int64(33))
+	f.Add([]byte(`[[[]]]`), int64(3))
+	f.Add([]byte(`{"a":{"b":[1,2,{"c":"d"}]}}`), int64(20))
+	f.Fuzz(func(t *testing.T, body []byte, offset int64) {
+		_ = indexedPath(body, offset)
+	})
+}
