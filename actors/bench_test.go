@@ -167,13 +167,7 @@ func benchDurable(b *testing.B, nWeddings int) {
 	// baseline runs in the same process under the same setting.
 	defer debug.SetGCPercent(debug.SetGCPercent(actors.DefaultGCPercent))
 	e, db := openEngine(b, b.TempDir(), actors.Config{})
-	weddings := make([]string, nWeddings)
-	evs := make([][]string, nWeddings)
-	units := make([][]string, nWeddings)
-	for i := range weddings {
-		weddings[i] = fmt.Sprintf("w%d", i)
-		evs[i], units[i] = seedWedding(b, e, weddings[i], 200, 4)
-	}
+	weddings, evs, units := seedWeddings(b, e, nWeddings, 200, 4)
 	raw := openRaw(b)
 	// Warm up both: every wedding active, both WALs in steady state.
 	runRSVPs(b, e, weddings, evs, units, 2*benchCallers)

@@ -85,3 +85,17 @@ func seedWedding(t testing.TB, e *actors.Engine, id string, units, events int) (
 	}
 	return evIDs, unitIDs
 }
+
+// seedWeddings seeds n weddings w0…w(n-1) alike (see seedWedding) and
+// returns their ids and, by wedding, their event and unit ids.
+func seedWeddings(t testing.TB, e *actors.Engine, n, units, events int) (ids []string, evIDs, unitIDs [][]string) {
+	t.Helper()
+	ids = make([]string, n)
+	evIDs = make([][]string, n)
+	unitIDs = make([][]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("w%d", i)
+		evIDs[i], unitIDs[i] = seedWedding(t, e, ids[i], units, events)
+	}
+	return ids, evIDs, unitIDs
+}

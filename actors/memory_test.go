@@ -21,13 +21,7 @@ import (
 func TestWeddingMemoryFlatUnderCommands(t *testing.T) {
 	e, _ := openEngine(t, t.TempDir(), actors.Config{SnapshotEvery: 1 << 40})
 	const weddings = 16
-	ids := make([]string, weddings)
-	evs := make([][]string, weddings)
-	units := make([][]string, weddings)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("w%d", i)
-		evs[i], units[i] = seedWedding(t, e, ids[i], 20, 4)
-	}
+	ids, evs, units := seedWeddings(t, e, weddings, 20, 4)
 	// One sequential caller per wedding: one command per commit, the most
 	// commits (and views) per command.
 	run := func(perWedding int) {
