@@ -2,15 +2,13 @@ package snapshot
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/atomicfile"
 )
 
 // NB: persisted; must not change.
@@ -101,7 +99,7 @@ func WriteExport(path string, snap []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := writeFileAtomic(path, b, 0o600); err != nil {
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
 		return 0, fmt.Errorf("snapshot: write export %s: %w", path, err)
 	}
 	return len(b), nil
@@ -133,45 +131,4 @@ func ReadExport(path string) (*Export, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return e, nil
-}
-
-// writeFileAtomic replaces path by data: tmp file, fsync, rename, fsync
-// of the directory.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
-	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/parinayaos/engine/httpapi"
+	"github.com/parinayaos/engine/internal/atomicfile"
 )
 
 // rootTokenFile is the root token's file in the data directory.
@@ -56,7 +57,10 @@ func rootToken(cfg Config, log zerolog.Logger) (token string, hash [32]byte, err
 	}
 
 	token = httpapi.NewRootToken()
-	if err := writeFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", hash, fmt.Errorf("root token: %w", err)
+	}
+	if err := atomicfile.Write(path, []byte(token+"\n"), 0o600); err != nil {
 		return "", hash, fmt.Errorf("root token: %w", err)
 	}
 	log.Info().Str("path", path).Msg("generated a new root token (the operator's key to every wedding); it is in this file, readable only by this user")
@@ -99,53 +103,4 @@ func readRootToken(path string) (string, error) {
 		return "", fmt.Errorf("root token: the token in %s is shorter than %d characters", path, minRootTokenLen)
 	}
 	return t, nil
-}
-
-// writeFileAtomic writes data to path with perm through a temporary file
-// in the same directory (fsynced, renamed over path, the directory
-// fsynced), so a crash leaves either no file or the whole file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
