@@ -196,47 +196,39 @@ func seedDemoRSVPs(ctx context.Context, eng *actors.Engine, rng *rand.Rand, even
 		}
 	}
 	var cmds []*domain.SetRSVP
-	after := ""
-	for {
-		page, err := query[domain.UnitPage](ctx, eng, domain.ListUnits{Filter: domain.UnitFilter{After: after, Limit: 1000}})
-		if err != nil {
-			return err
-		}
-		for _, u := range page.Units {
-			// Responsiveness of the household, averaging 1 across units.
-			resp := []float64{1.4, 1.4, 1.0, 0.2}[rng.IntN(4)]
-			declines := rng.Float64() < 0.12 // a household that mostly cannot come
-			for _, inv := range u.Invitations {
-				if rng.Float64() >= eventShare[inv.EventID]*resp {
-					continue // pending
-				}
-				c := &domain.SetRSVP{UnitID: u.ID, EventID: inv.EventID, Source: domain.SourceWeb,
-					// In the last ten days, and never after now: a later
-					// answer (an admin's, now) must win.
-					AnsweredAt: domain.At(now.Add(-time.Minute - time.Duration(rng.Int64N(int64(10*24*time.Hour)))))}
-				if rng.IntN(4) == 0 {
-					c.Source = domain.SourceAdmin
-				}
-				p := rng.Float64()
-				switch {
-				case declines && p < 0.7, !declines && p < 0.12:
-					c.Status = domain.No
-				case p > 0.9:
-					c.Status = domain.Maybe
-				default:
-					c.Status = domain.Yes
-					if inv.Seats > 1 && rng.IntN(4) == 0 {
-						hc := 1 + rng.Int32N(inv.Seats-1) // some of the household
-						c.Headcount = &hc
-					}
-				}
-				cmds = append(cmds, c)
+	err := eachDemoUnit(ctx, eng, func(u *domain.Unit) {
+		// Responsiveness of the household, averaging 1 across units.
+		resp := []float64{1.4, 1.4, 1.0, 0.2}[rng.IntN(4)]
+		declines := rng.Float64() < 0.12 // a household that mostly cannot come
+		for _, inv := range u.Invitations {
+			if rng.Float64() >= eventShare[inv.EventID]*resp {
+				continue // pending
 			}
+			c := &domain.SetRSVP{UnitID: u.ID, EventID: inv.EventID, Source: domain.SourceWeb,
+				// In the last ten days, and never after now: a later
+				// answer (an admin's, now) must win.
+				AnsweredAt: domain.At(now.Add(-time.Minute - time.Duration(rng.Int64N(int64(10*24*time.Hour)))))}
+			if rng.IntN(4) == 0 {
+				c.Source = domain.SourceAdmin
+			}
+			p := rng.Float64()
+			switch {
+			case declines && p < 0.7, !declines && p < 0.12:
+				c.Status = domain.No
+			case p > 0.9:
+				c.Status = domain.Maybe
+			default:
+				c.Status = domain.Yes
+				if inv.Seats > 1 && rng.IntN(4) == 0 {
+					hc := 1 + rng.Int32N(inv.Seats-1) // some of the household
+					c.Headcount = &hc
+				}
+			}
+			cmds = append(cmds, c)
 		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
+	})
+	if err != nil {
+		return err
 	}
 	return doConcurrently(ctx, eng, cmds)
 }
@@ -290,21 +282,29 @@ func demoCounts(ctx context.Context, eng *actors.Engine, d *DemoWedding) error {
 	}
 	d.Events = len(events)
 	d.Units, d.People, d.Invitations, d.Answered = 0, 0, 0, 0
+	return eachDemoUnit(ctx, eng, func(u *domain.Unit) {
+		d.Units++
+		d.People += len(u.Members)
+		d.Invitations += len(u.Invitations)
+		for _, inv := range u.Invitations {
+			if inv.RSVP.Status != domain.Pending {
+				d.Answered++
+			}
+		}
+	})
+}
+
+// eachDemoUnit calls fn for every unit of the demo wedding, a page at a
+// time.
+func eachDemoUnit(ctx context.Context, eng *actors.Engine, fn func(u *domain.Unit)) error {
 	after := ""
 	for {
 		page, err := query[domain.UnitPage](ctx, eng, domain.ListUnits{Filter: domain.UnitFilter{After: after, Limit: 1000}})
 		if err != nil {
 			return err
 		}
-		for _, u := range page.Units {
-			d.Units++
-			d.People += len(u.Members)
-			d.Invitations += len(u.Invitations)
-			for _, inv := range u.Invitations {
-				if inv.RSVP.Status != domain.Pending {
-					d.Answered++
-				}
-			}
+		for i := range page.Units {
+			fn(&page.Units[i])
 		}
 		if page.Next == "" {
 			return nil
