@@ -550,6 +550,12 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ba
 				}
 			}
 			if hu, holder, ok := w.phoneHolder(e164); ok && hu.ID != id {
+				// A phone is unique in the whole wedding, but the holder is
+				// named only to whom may see its unit: to a side admin, the
+				// other side's guests do not exist (their ids included).
+				if !p.SeesSide(hu.Side) {
+					holder = ""
+				}
 				return Unit{}, conflict("duplicate_phone", f+"phone", holder, "phone %s belongs to another person of this wedding", e164)
 			}
 			if holder, ok := batch.takenBy(e164); ok {
