@@ -109,6 +109,30 @@ type Result struct {
 	Changes int
 	// Value is the command's own result (a domain.Unit, InviteResult, …).
 	Value any
+	// Kept is the answer kept for the command's idempotency key (see
+	// Once), when it has one and changed something. Replayed says the
+	// command was a retry: it did not run again, Value is nil, and Seq is
+	// the sequence of the first attempt's last change.
+	Kept     *domain.KeptAnswer
+	Replayed bool
+}
+
+// Once makes a command idempotent. A command that carries it and changes
+// something keeps Answer's rendering of its result with its last change,
+// in the same journal commit; a later command with the same Key (within
+// domain.KeepFor) is not run again: it gets that answer (Result.Kept), or
+// an idempotency_mismatch rejection if its BodyHash differs. A command
+// that is refused or changes nothing keeps nothing.
+//
+// Key must carry the caller's scope (who, which route) as well as the
+// client's key: the wedding compares keys, nothing else.
+type Once struct {
+	Key      string
+	BodyHash [32]byte
+	// Answer renders the result as it is answered to the caller. It runs
+	// on the wedding's goroutine, after the command is applied and before
+	// it is journaled, so it must be quick and must not block.
+	Answer func(Result) (status int, body []byte)
 }
 
 // Engine runs weddings as actors over a storage.DB.
@@ -134,6 +158,9 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("actors: start hollywood: %w", err)
 	}
 	e := &Engine{cfg: cfg, db: db, hw: hw, log: cfg.Logger, sweeper: make(chan struct{})}
+	if err := e.indexSlugs(); err != nil {
+		return nil, err
+	}
 	e.metrics = newMetrics(cfg.Registerer, e)
 	e.dir = hw.Spawn(func() actor.Receiver { return &directory{e: e, stopping: map[string]*handle{}} }, "directory",
 		actor.WithMiddleware(recoverDirectory(e.log)))
@@ -148,8 +175,71 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 // the rest. If ctx ends first, Do returns ctx.Err(), and the command may or
 // may not have been applied.
 func (e *Engine) Do(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command) (Result, error) {
+	return e.DoOnce(ctx, weddingID, by, cmd, nil)
+}
+
+// DoOnce is Do for a command that carries an idempotency key (nil: none).
+//
+// A command that gives its wedding a slug (domain.ClaimedSlug) reserves
+// the slug first: it is refused with duplicate_slug while another wedding
+// holds it or is claiming it, so of two weddings claiming one slug at once
+// exactly one gets it. The reservation lasts until the command's outcome
+// is known (storage indexes the slug in the command's own commit), so such
+// a command waits for its outcome even past ctx, up to slugClaimTimeout.
+func (e *Engine) DoOnce(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command, once *Once) (Result, error) {
+	if once != nil && (once.Key == "" || len(once.Key) > domain.MaxKeyLen || once.Answer == nil) {
+		return Result{}, fmt.Errorf("actors: an idempotency key of %d bytes (at most %d), with an answer", len(once.Key), domain.MaxKeyLen)
+	}
 	_, creating := cmd.(*domain.CreateWedding)
-	return e.call(ctx, weddingID, creating, &request{cmd: cmd, by: by})
+	req := &request{cmd: cmd, by: by, once: once}
+	slug, claims := domain.ClaimedSlug(cmd)
+	if !claims {
+		return e.call(ctx, weddingID, creating, req)
+	}
+	if e.closed.Load() {
+		return Result{}, ErrUnavailable
+	}
+	release, err := e.db.ReserveSlug(slug, weddingID)
+	if errors.Is(err, storage.ErrSlugTaken) {
+		return Result{}, domain.DuplicateSlug(slug)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	wait, cancel := context.WithTimeout(context.WithoutCancel(ctx), slugClaimTimeout)
+	defer cancel()
+	res, err := e.call(wait, weddingID, creating, req)
+	if wait.Err() != nil {
+		// The outcome is still unknown: keep the reservation (until a
+		// restart) rather than let another wedding take the slug too.
+		e.log.Warn().Str("wedding_id", weddingID).Msg("a slug claim did not finish in time; its slug stays reserved")
+		return res, err
+	}
+	release()
+	return res, err
+}
+
+// slugClaimTimeout bounds the wait of a command that claims a slug.
+const slugClaimTimeout = time.Minute
+
+// WeddingBySlug returns the id of the wedding a slug names, or
+// ErrWeddingNotFound.
+func (e *Engine) WeddingBySlug(slug string) (string, error) {
+	id, err := e.db.WeddingBySlug(slug)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", ErrWeddingNotFound
+	}
+	return id, err
+}
+
+// Kept returns the answer a wedding keeps for an idempotency key (see
+// Once), or nil.
+func (e *Engine) Kept(ctx context.Context, weddingID, key string) (*domain.KeptAnswer, error) {
+	v, err := e.Query(ctx, weddingID, domain.Root, domain.FindKept{Key: key, Now: domain.At(e.cfg.Now())})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*domain.KeptAnswer), nil
 }
 
 // Query runs a read against a wedding's durable state.
@@ -542,4 +632,28 @@ func (h *handle) touch(now func() time.Time) {
 	if t-h.lastUsed.Load() > int64(time.Second) {
 		h.lastUsed.Store(t)
 	}
+}
+
+// indexSlugs completes the slug index of a data directory written before
+// slugs were indexed (once; storage marks it done). It loads each wedding
+// once, one at a time.
+func (e *Engine) indexSlugs() error {
+	done, err := e.db.SlugsIndexed()
+	if err != nil || done {
+		return err
+	}
+	dups, err := e.db.IndexSlugs(func(id string) (string, error) {
+		w, _, err := loadWedding(e.db, id, e.log)
+		if err != nil {
+			return "", err
+		}
+		return w.Info.Slug, nil
+	})
+	for _, d := range dups {
+		e.log.Warn().Str("wedding", d).Msg("two weddings had one slug before slugs were unique; give this one another (PATCH /v1/weddings/{w})")
+	}
+	if err != nil {
+		return fmt.Errorf("actors: index slugs: %w", err)
+	}
+	return nil
 }

@@ -22,6 +22,7 @@ type request struct {
 	query    domain.Query
 	snapshot bool
 	by       domain.Principal
+	once     *Once // the command's idempotency key, if it has one
 	reply    chan reply
 	answered bool // set once the reply is sent or attached to a job
 }
@@ -236,10 +237,23 @@ func (a *weddingActor) handle(c *actor.Context, r *request) {
 			a.answer(c, r, reply{err: ErrWeddingNotFound})
 			return
 		}
+		now := a.now()
+		if r.once != nil {
+			if k, ok := a.w.KeptAnswer(r.once.Key, now); ok {
+				// A retry: the first answer, behind anything not yet
+				// durable (the first attempt's own commit, perhaps).
+				rep := reply{result: Result{Seq: k.Seq, Kept: k, Replayed: true}}
+				if k.BodyHash != r.once.BodyHash {
+					rep = reply{err: domain.IdempotencyMismatch()}
+				}
+				a.answer(c, r, rep)
+				return
+			}
+		}
 		if a.e.cfg.beforeExecute != nil {
 			a.e.cfg.beforeExecute(a.w, r.cmd)
 		}
-		changes, out, err := a.w.Execute(r.cmd, domain.Meta{By: r.by, Now: a.now()})
+		changes, out, err := a.w.Execute(r.cmd, domain.Meta{By: r.by, Now: now})
 		a.e.metrics.command(r.cmd, err)
 		if err != nil {
 			// The rejection may rest on changes not yet durable: answer it
@@ -247,10 +261,21 @@ func (a *weddingActor) handle(c *actor.Context, r *request) {
 			a.answer(c, r, reply{err: err})
 			return
 		}
+		res := Result{Seq: a.w.Seq, Changes: len(changes), Value: out}
+		if r.once != nil && len(changes) > 0 {
+			// The answer goes into the same commit as the changes. NB:
+			// before they join the job, so that a panic here leaves them
+			// out of the journal (onPanic then reloads the wedding).
+			status, body := r.once.Answer(res)
+			last := &changes[len(changes)-1]
+			a.w.Keep(last, domain.KeptAnswer{Key: r.once.Key, BodyHash: r.once.BodyHash,
+				Status: int32(status), Body: body})
+			res.Kept = last.Kept
+		}
 		j := a.tail(c)
 		j.changes = append(j.changes, changes...)
 		a.sinceSnap += uint64(len(changes))
-		a.answer(c, r, reply{result: Result{Seq: a.w.Seq, Changes: len(changes), Value: out}})
+		a.answer(c, r, reply{result: res})
 	case r.query != nil:
 		if !a.w.Created() {
 			a.answer(c, r, reply{err: ErrWeddingNotFound})

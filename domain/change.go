@@ -21,6 +21,11 @@ type Change struct {
 	Invited        *Invited        `msgpack:"in,omitempty"`
 	Uninvited      *Uninvited      `msgpack:"un,omitempty"`
 	RSVPRecorded   *RSVPRecorded   `msgpack:"rr,omitempty"`
+	WeddingUpdated *WeddingUpdated `msgpack:"wu,omitempty"`
+
+	// Kept, beside the payload, is the answer of the command whose last
+	// change this is, when the command carried an idempotency key.
+	Kept *KeptAnswer `msgpack:"ka,omitempty"`
 }
 
 // Kind names the change's payload, for the audit trail and logs.
@@ -46,6 +51,8 @@ func (c *Change) Kind() string {
 		return "uninvited"
 	case c.RSVPRecorded != nil:
 		return "rsvp_recorded"
+	case c.WeddingUpdated != nil:
+		return "wedding_updated"
 	}
 	return "unknown"
 }
@@ -53,6 +60,13 @@ func (c *Change) Kind() string {
 // WeddingCreated starts a wedding's journal.
 type WeddingCreated struct {
 	Info Info `msgpack:"i"`
+}
+
+// WeddingUpdated replaces the wedding's description (name, slug). PrevSlug
+// is the slug it had, so that storage can free it in the same commit.
+type WeddingUpdated struct {
+	Info     Info   `msgpack:"i"`
+	PrevSlug string `msgpack:"ps,omitempty"`
 }
 
 // TokenRevoked ends a token.

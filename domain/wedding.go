@@ -19,12 +19,17 @@ type Wedding struct {
 	Events []Event          `msgpack:"ev"` // in time order (StartsAt, then ID)
 	Units  map[string]*Unit `msgpack:"u"`
 	Tokens []Token          `msgpack:"t"`
+	// Kept holds the answers of recent commands that carried an
+	// idempotency key, oldest first (see KeptAnswer).
+	Kept []KeptAnswer `msgpack:"ka,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
 	// wedding's memory for one rejection's message).
 	phones map[string]*Unit
 	counts projection
+	// keptBytes is what Kept counts for against MaxKeptBytes.
+	keptBytes int
 	// staticVer changes whenever Info, Events or Tokens do, so a published
 	// View can share its info, event names and token table with the next.
 	staticVer uint64
@@ -54,6 +59,10 @@ func (w *Wedding) Reindex() {
 	for _, u := range w.Units {
 		w.indexUnit(u)
 		w.counts.addUnit(u, 1)
+	}
+	w.keptBytes = 0
+	for i := range w.Kept {
+		w.keptBytes += w.Kept[i].size()
 	}
 	w.staticVer++
 }
@@ -130,6 +139,9 @@ func (w *Wedding) Apply(c *Change) error {
 	}
 	w.Seq = c.Seq
 	w.LastAt = c.At
+	if c.Kept != nil {
+		w.keep(*c.Kept)
+	}
 	return nil
 }
 
@@ -143,6 +155,12 @@ func (w *Wedding) apply(c *Change) error {
 			return fmt.Errorf("wedding already created")
 		}
 		w.Info = c.WeddingCreated.Info
+		w.staticVer++
+	case c.WeddingUpdated != nil:
+		if c.WeddingUpdated.Info.ID != w.Info.ID {
+			return fmt.Errorf("wedding %q updated as %q", w.Info.ID, c.WeddingUpdated.Info.ID)
+		}
+		w.Info = c.WeddingUpdated.Info
 		w.staticVer++
 	case c.TokenIssued != nil:
 		w.Tokens = append(w.Tokens, *c.TokenIssued)

@@ -73,16 +73,27 @@ func (d *DB) JournalPage(wedding string, before uint64, limit int) ([]domain.Cha
 // caller checks that it decodes to this wedding at seq. No actor may be
 // running the wedding meanwhile (operator tools work on a stopped data
 // directory). Returns ErrBadID, an error for seq 0 or an empty snapshot,
-// and the DB's ErrFailed.
-func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte) error {
+// and the DB's ErrFailed. slug is the restored wedding's slug, indexed in the
+// same batch: ErrSlugTaken if another wedding of this database holds it.
+func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte, slug string) error {
 	if err := checkID(wedding); err != nil {
 		return err
 	}
 	if err := d.Err(); err != nil {
 		return err
 	}
-	if seq == 0 || len(snap) == 0 {
-		return fmt.Errorf("storage: restore wedding %s: no snapshot (seq %d, %d bytes)", wedding, seq, len(snap))
+	if seq == 0 || len(snap) == 0 || slug == "" {
+		return fmt.Errorf("storage: restore wedding %s: no snapshot (seq %d, %d bytes, slug %q)", wedding, seq, len(snap), slug)
+	}
+	if holder, err := d.WeddingBySlug(slug); err == nil && holder != wedding {
+		return fmt.Errorf("%w: %s holds %q", ErrSlugTaken, holder, slug)
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// The copy being replaced may have had another slug: free it.
+	held, err := d.slugsOf(wedding)
+	if err != nil {
+		return err
 	}
 	b := d.pdb.NewBatch()
 	defer b.Close()
@@ -94,6 +105,10 @@ func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte) error {
 		b.Set(seqKey(nil, prefixSnapshot, wedding, seq), snap, nil),
 		b.Set(metaKey(wedding), binary.BigEndian.AppendUint64(nil, seq), nil),
 	}
+	for _, s := range held {
+		ops = append(ops, b.Delete(slugKey(s), nil))
+	}
+	ops = append(ops, b.Set(slugKey(slug), []byte(wedding), nil))
 	if err := errors.Join(ops...); err != nil {
 		return fmt.Errorf("storage: restore wedding %s: %w", wedding, err)
 	}
@@ -145,4 +160,24 @@ func (d *DB) Snapshots() ([]SnapshotInfo, error) {
 		return nil, fmt.Errorf("storage: list snapshots: %w", err)
 	}
 	return out, nil
+}
+
+// slugsOf lists the slugs the index gives a wedding (one, but for damage).
+func (d *DB) slugsOf(wedding string) ([]string, error) {
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixSlug}, UpperBound: []byte{prefixSlug + 1}})
+	if err != nil {
+		return nil, fmt.Errorf("storage: slug index: %w", err)
+	}
+	defer it.Close()
+	var out []string
+	for valid := it.First(); valid; valid = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, fmt.Errorf("storage: slug index: %w", err)
+		}
+		if string(v) == wedding {
+			out = append(out, string(it.Key()[1:]))
+		}
+	}
+	return out, it.Error()
 }

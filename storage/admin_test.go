@@ -205,7 +205,7 @@ func TestRestoreWedding(t *testing.T) {
 			}
 			tt.before(t, db)
 
-			if err := db.RestoreWedding("w1", tt.restore, []byte("restored")); err != nil {
+			if err := db.RestoreWedding("w1", tt.restore, []byte("restored"), "w1-slug"); err != nil {
 				t.Fatal(err)
 			}
 			checkRestored(t, db, "w1", tt.restore, "restored")
@@ -262,7 +262,7 @@ func TestRestoreWeddingRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := db.RestoreWedding(tt.wedding, tt.seq, tt.snap)
+			err := db.RestoreWedding(tt.wedding, tt.seq, tt.snap, "a-slug")
 			if err == nil || tt.is != nil && !errors.Is(err, tt.is) {
 				t.Fatalf("err = %v, want an error (%v)", err, tt.is)
 			}
@@ -284,7 +284,7 @@ func TestCrashRestoreWedding(t *testing.T) {
 			if err := db.PutSnapshot("w1", 20, []byte("old")); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.RestoreWedding("w1", 7, []byte("restored")); err != nil {
+			if err := db.RestoreWedding("w1", 7, []byte("restored"), "w1-slug"); err != nil {
 				t.Fatal(err)
 			}
 			crashed := fs.CrashClone(cc.cfg())

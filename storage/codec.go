@@ -36,7 +36,7 @@ func writeChange(w *bytes.Buffer, c *domain.Change) error {
 	defer msgpack.PutEncoder(enc)
 	enc.Reset(w)
 	var err error
-	if c.RSVPRecorded != nil && c.Kind() == "rsvp_recorded" {
+	if c.RSVPRecorded != nil && c.Kind() == "rsvp_recorded" && c.Kept == nil {
 		err = encodeRSVPChange(enc, c)
 	} else {
 		err = enc.Encode(c)

@@ -32,6 +32,12 @@ func fullChanges() []domain.Change {
 			Label: "groom's cousin", CreatedAt: t0 + 2, Revoked: true,
 		}}),
 		stamp(3, domain.Change{TokenRevoked: &domain.TokenRevoked{ID: "t2"}}),
+		stamp(3, domain.Change{WeddingUpdated: &domain.WeddingUpdated{
+			Info: domain.Info{ID: "w1", Name: "Asha & Rohan", Slug: "asha-rohan-2026", Date: "2026-12-12",
+				Timezone: "Asia/Kolkata", Region: "IN", CreatedAt: t0},
+			PrevSlug: "asha-rohan",
+		}, Kept: &domain.KeptAnswer{Key: "root\x00/v1/weddings/w1\x00k1", BodyHash: hash, Status: 200,
+			Body: []byte(`{"id":"w1"}`), Seq: 3, At: t0 + 3}}),
 		stamp(4, domain.Change{EventSaved: &domain.Event{
 			ID: "e4", Name: "Sangeet", StartsAt: t0 + 100, EndsAt: t0 + 200,
 			Venue: "Taj, Mumbai", Visibility: domain.InviteOnly,

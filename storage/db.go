@@ -87,6 +87,7 @@ type DB struct {
 	pdb    *pebble.DB
 	lock   *pebble.Lock // nil when Pebble took the lock itself
 	failed atomic.Pointer[error]
+	slugs  slugReservations
 }
 
 // Err returns ErrFailed (wrapping the cause) once a journal write has
@@ -197,9 +198,16 @@ func (d *DB) checkFormat(readOnly bool) error {
 		if readOnly {
 			return nil // a database Open created but never wrote: nothing to check
 		}
+		// A new database: its slug index is complete (and empty) from
+		// the start.
 		var b [4]byte
 		binary.BigEndian.PutUint32(b[:], FormatVersion)
-		return d.pdb.Set(formatKey, b[:], pebble.Sync)
+		nb := d.pdb.NewBatch()
+		defer nb.Close()
+		if err := errors.Join(nb.Set(formatKey, b[:], nil), nb.Set(slugIndexedKey, []byte{1}, nil)); err != nil {
+			return err
+		}
+		return nb.Commit(pebble.Sync)
 	}
 	if err != nil {
 		return fmt.Errorf("storage: read format: %w", err)
@@ -293,6 +301,11 @@ func (b *Batch) Add(c *domain.Change) error {
 	b.key = seqKey(b.key[:0], prefixJournal, b.wedding, c.Seq)
 	if err := b.pb.Set(b.key, b.val.Bytes(), nil); err != nil {
 		return fmt.Errorf("storage: batch set: %w", err)
+	}
+	if c.WeddingCreated != nil || c.WeddingUpdated != nil {
+		if err := indexSlug(b.pb, b.wedding, c); err != nil {
+			return fmt.Errorf("storage: batch slug index: %w", err)
+		}
 	}
 	if b.n == 0 {
 		b.first = c.Seq

@@ -63,6 +63,7 @@ func everyKind(t testing.TB, id string) *journal {
 	j := newJournal(t, id)
 	tok := j.Must(owner, &domain.IssueToken{Role: domain.RoleAdmin, Label: "planner", Hash: sha256.Sum256([]byte("secret"))}).(domain.Token)
 	j.Must(owner, &domain.RevokeToken{ID: tok.ID})
+	j.Must(owner, &domain.UpdateWedding{Name: ptr("Asha & Rohan, Goa"), Slug: ptr(id + "-goa")})
 	haldi := j.Must(admin, &domain.AddEvent{Name: "Haldi", StartsAt: t0 + 10, Venue: "Home"}).(domain.Event).ID
 	sangeet := j.Must(admin, &domain.AddEvent{Name: "Sangeet", StartsAt: t0 + 20, Visibility: domain.InviteOnly}).(domain.Event).ID
 	mehndi := j.Must(admin, &domain.AddEvent{Name: "Mehndi", StartsAt: t0 + 30}).(domain.Event).ID
@@ -96,7 +97,7 @@ func payloadKinds() int {
 	n := 0
 	rt := reflect.TypeFor[domain.Change]()
 	for i := range rt.NumField() {
-		if rt.Field(i).Type.Kind() == reflect.Pointer {
+		if f := rt.Field(i); f.Type.Kind() == reflect.Pointer && f.Name != "Kept" { // Kept rides beside a payload
 			n++
 		}
 	}
@@ -166,3 +167,5 @@ func dump(c domain.Change) string {
 	}
 	return s + "}"
 }
+
+func ptr[T any](v T) *T { return &v }

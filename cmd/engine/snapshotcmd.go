@@ -297,7 +297,10 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		replacing = fmt.Sprintf(", replacing an older copy at seq %d", have)
 	}
-	if err := db.RestoreWedding(id, seq, e.Snapshot); err != nil {
+	if err := db.RestoreWedding(id, seq, e.Snapshot, e.Wedding.Info.Slug); err != nil {
+		if errors.Is(err, storage.ErrSlugTaken) {
+			return fmt.Errorf("%w; change that wedding's slug (PATCH /v1/weddings/{w}) and restore again", err)
+		}
 		return err
 	}
 	// Read it back as the engine will.
