@@ -314,10 +314,16 @@ type MemberInput struct {
 
 // UnitInput is a household as a client describes it.
 type UnitInput struct {
-	Name    string
-	Side    Side
-	Tags    []string
-	Members []MemberInput
+	Name string
+	Side Side
+	// SideOmitted says the client gave no side (Side is then ignored): a
+	// side admin's unit goes to its own side, everyone else's to both. NB:
+	// not "both" for a side admin, as the other side's admin sees and may
+	// delete units of both; and not the zero Side, which is an explicit
+	// "both".
+	SideOmitted bool
+	Tags        []string
+	Members     []MemberInput
 }
 
 // AddUnit creates a guest unit with its members.
@@ -481,10 +487,17 @@ func (b *unitBatch) normalizedPhone(raw string) (string, bool) {
 // (without invitations). old is the unit being replaced (nil for a new one);
 // batch is nil outside AddUnits.
 func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, batch *unitBatch, prefix string) (Unit, error) {
-	if in.Side >= numSides {
+	side := in.Side
+	if in.SideOmitted {
+		side = SideBoth
+		if p.Role == RoleSideAdmin {
+			side = p.Side
+		}
+	}
+	if side >= numSides {
 		return Unit{}, invalid(prefix+"side", "side must be bride, groom or both")
 	}
-	if !p.SeesSide(in.Side) {
+	if !p.SeesSide(side) {
 		return Unit{}, forbidden("a %s side admin may only add or move units to its side or both", p.Side)
 	}
 	if len(in.Members) == 0 {
@@ -517,7 +530,7 @@ func (w *Wedding) buildUnit(p Principal, id string, in *UnitInput, old *Unit, ba
 			oldMembers[pm.ID] = true
 		}
 	}
-	u := Unit{ID: id, Name: strings.TrimSpace(in.Name), Side: in.Side, Tags: tags,
+	u := Unit{ID: id, Name: strings.TrimSpace(in.Name), Side: side, Tags: tags,
 		Members: make([]Person, 0, len(in.Members))}
 	primaries := 0
 	seenIDs := map[string]bool{}

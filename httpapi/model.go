@@ -150,6 +150,10 @@ func unitInput(in *unitIn, field string) (domain.UnitInput, *apiError) {
 			return u, errorf(fasthttp.StatusBadRequest, "invalid_field", join(field, "side"), "side must be bride, groom or both, not %q", *in.Side)
 		}
 		u.Side = s
+	} else {
+		// Absent (or null) is not "both": the domain picks the default,
+		// which for a side admin is its own side.
+		u.SideOmitted = true
 	}
 	if in.Tags != nil {
 		u.Tags = *in.Tags
