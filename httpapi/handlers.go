@@ -266,6 +266,11 @@ func (s *Server) addUnit(r *request) error {
 }
 
 func (s *Server) addUnits(r *request) error {
+	// The role first: items rejected here never reach the domain, which
+	// would otherwise be the one to refuse a viewer.
+	if err := domain.AuthorizeGuestWrite(r.by); err != nil {
+		return err
+	}
 	var in batchIn
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
