@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"sort"
 	"strconv"
@@ -549,17 +550,42 @@ func (s *Server) audit(r *request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]auditJSON, len(changes))
+	// The page is encoded item by item and ends once it holds
+	// maxAuditAnswer bytes (always one item at least): with large changes
+	// summarised (toAudit), an answer's size and memory stay bounded
+	// whatever the wedding's history holds.
+	buf := append(make([]byte, 0, 4096), `{"items":[`...)
+	n := 0
 	for i := range changes {
-		items[i] = toAudit(&changes[i])
+		item, err := json.Marshal(toAudit(&changes[i]))
+		if err != nil {
+			return err
+		}
+		if n > 0 && len(buf)+len(item) > maxAuditAnswer {
+			break
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, item...)
+		n++
 	}
+	// A page that ends before the wedding's first change says where the
+	// next one starts (which may be empty: the journal's retention may end
+	// it sooner, see actors.Engine.Audit).
 	next := ""
-	if len(changes) == limit && changes[len(changes)-1].Seq > 1 {
-		next = strconv.FormatUint(changes[len(changes)-1].Seq, 10)
+	if n > 0 && changes[n-1].Seq > 1 {
+		next = strconv.FormatUint(changes[n-1].Seq, 10)
 	}
-	writeJSON(r.rc, fasthttp.StatusOK, page[auditJSON]{Items: items, Next: next})
+	buf = append(buf, `],"next":`...)
+	buf = appendString(buf, next)
+	buf = append(buf, '}')
+	writeBody(r.rc, fasthttp.StatusOK, buf)
 	return nil
 }
+
+// maxAuditAnswer bounds an audit page's size in bytes.
+const maxAuditAnswer = 1 << 20
 
 // ---- operations ----
 

@@ -231,13 +231,85 @@ type auditJSON struct {
 	Detail any      `json:"detail"`
 }
 
+// auditListMax is how many items of a large change (units saved,
+// invitations granted or removed) the audit trail shows; past it, the
+// change is summarised: its count, the first auditListMax items, and per
+// event counts for invitations. A re-invite of 1,000 households to 10
+// events is one change of 10,000 grants: listed whole, 200 of them made a
+// 92 MB page.
+const auditListMax = 20
+
+type auditUnits struct {
+	Count     int        `json:"count"`
+	Units     []unitJSON `json:"units"`
+	Truncated bool       `json:"truncated,omitempty"`
+}
+
+type auditGrant struct {
+	UnitID  string `json:"unit_id"`
+	EventID string `json:"event_id"`
+	Seats   int32  `json:"seats,omitempty"`
+}
+
+type auditEventCount struct {
+	EventID string `json:"event_id"`
+	Units   int    `json:"units"`
+}
+
+type auditGrants struct {
+	Count       int               `json:"count"`
+	Invitations []auditGrant      `json:"invitations,omitempty"`
+	Removed     []auditGrant      `json:"removed,omitempty"`
+	Events      []auditEventCount `json:"events,omitempty"`
+	Truncated   bool              `json:"truncated,omitempty"`
+}
+
+type auditRSVP struct {
+	UnitID     string   `json:"unit_id"`
+	EventID    string   `json:"event_id"`
+	Status     string   `json:"status"`
+	Headcount  int32    `json:"headcount"`
+	Source     string   `json:"source"`
+	AnsweredAt jsonTime `json:"answered_at"`
+	Note       string   `json:"note"`
+}
+
+// summariseGrants lists the first auditListMax pairs of a change and, when
+// it holds more, how many units each event got.
+func summariseGrants(n int, pair func(i int) auditGrant) auditGrants {
+	out := auditGrants{Count: n}
+	list := make([]auditGrant, min(n, auditListMax))
+	for i := range list {
+		list[i] = pair(i)
+	}
+	out.Invitations = list
+	if n > auditListMax {
+		out.Truncated = true
+		idx := map[string]int{}
+		for i := range n {
+			e := pair(i).EventID
+			j, ok := idx[e]
+			if !ok {
+				j = len(out.Events)
+				idx[e] = j
+				out.Events = append(out.Events, auditEventCount{EventID: e})
+			}
+			out.Events[j].Units++
+		}
+	}
+	return out
+}
+
 // toAudit describes one journaled change for people: ids and the fields
-// that changed, never token hashes.
+// that changed, never token hashes or kept answers, and large changes
+// summarised (auditListMax).
 func toAudit(c *domain.Change) auditJSON {
 	a := auditJSON{Seq: c.Seq, At: jsonTime(c.At), By: c.By, Kind: c.Kind()}
 	switch {
 	case c.WeddingCreated != nil:
 		a.Detail = toWedding(c.WeddingCreated.Info, 0)
+	case c.WeddingUpdated != nil:
+		a.Detail = toWedding(c.WeddingUpdated.Info, 0)
 	case c.TokenIssued != nil:
 		t := c.TokenIssued
 		a.Detail = tokenJSON{ID: t.ID, Role: t.Role.String(), Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)}
@@ -248,30 +320,29 @@ func toAudit(c *domain.Change) auditJSON {
 	case c.EventDeleted != nil:
 		a.Detail = map[string]string{"event_id": c.EventDeleted.ID}
 	case c.UnitsSaved != nil:
-		units := make([]unitJSON, len(c.UnitsSaved.Units))
-		for i, u := range c.UnitsSaved.Units {
-			units[i] = toUnit(u)
-			units[i].Invitations = nil
+		all := c.UnitsSaved.Units
+		d := auditUnits{Count: len(all), Units: make([]unitJSON, min(len(all), auditListMax)), Truncated: len(all) > auditListMax}
+		for i := range d.Units {
+			d.Units[i] = toUnit(all[i])
+			d.Units[i].Invitations = nil
 		}
-		a.Detail = map[string]any{"units": units}
+		a.Detail = d
 	case c.UnitDeleted != nil:
 		a.Detail = map[string]string{"unit_id": c.UnitDeleted.ID}
 	case c.Invited != nil:
-		grants := make([]map[string]any, len(c.Invited.Grants))
-		for i, g := range c.Invited.Grants {
-			grants[i] = map[string]any{"unit_id": g.UnitID, "event_id": g.EventID, "seats": g.Seats}
-		}
-		a.Detail = map[string]any{"invitations": grants}
+		g := c.Invited.Grants
+		a.Detail = summariseGrants(len(g), func(i int) auditGrant {
+			return auditGrant{UnitID: g[i].UnitID, EventID: g[i].EventID, Seats: g[i].Seats}
+		})
 	case c.Uninvited != nil:
-		pairs := make([]map[string]string, len(c.Uninvited.Pairs))
-		for i, p := range c.Uninvited.Pairs {
-			pairs[i] = map[string]string{"unit_id": p.UnitID, "event_id": p.EventID}
-		}
-		a.Detail = map[string]any{"removed": pairs}
+		p := c.Uninvited.Pairs
+		d := summariseGrants(len(p), func(i int) auditGrant { return auditGrant{UnitID: p[i].UnitID, EventID: p[i].EventID} })
+		d.Removed, d.Invitations = d.Invitations, nil
+		a.Detail = d
 	case c.RSVPRecorded != nil:
 		r := c.RSVPRecorded
-		a.Detail = map[string]any{"unit_id": r.UnitID, "event_id": r.EventID, "status": r.Status.String(),
-			"headcount": r.Headcount, "source": r.Source.String(), "answered_at": jsonTime(r.AnsweredAt), "note": r.Note}
+		a.Detail = auditRSVP{UnitID: r.UnitID, EventID: r.EventID, Status: r.Status.String(),
+			Headcount: r.Headcount, Source: r.Source.String(), AnsweredAt: jsonTime(r.AnsweredAt), Note: r.Note}
 	}
 	return a
 }

@@ -15,12 +15,15 @@ import (
 // next older page starts at before = the last returned change's Seq. A
 // page shorter than limit ends the journal, which may have been truncated
 // behind snapshots (FirstSeq says where it begins). limit <= 0 returns
-// nothing. Decoding failures are ErrCorrupt.
+// nothing. maxBytes > 0 bounds the page's encoded size too: it ends once
+// the changes read hold maxBytes (at least one change is returned), so one
+// page costs bounded memory however large the changes are. Decoding
+// failures are ErrCorrupt.
 //
 // NB: a change is visible here once its batch is in Pebble's memtable,
 // which is before its fsync has finished (see Batch.Start). Callers that
 // must show only durable changes pass before = (durable sequence) + 1.
-func (d *DB) JournalPage(wedding string, before uint64, limit int) ([]domain.Change, error) {
+func (d *DB) JournalPage(wedding string, before uint64, limit, maxBytes int) ([]domain.Change, error) {
 	if err := checkID(wedding); err != nil {
 		return nil, err
 	}
@@ -40,13 +43,15 @@ func (d *DB) JournalPage(wedding string, before uint64, limit int) ([]domain.Cha
 	}
 	defer it.Close()
 	out := make([]domain.Change, 0, min(limit, 128))
-	for valid := it.Last(); valid && len(out) < limit; valid = it.Prev() {
+	read := 0
+	for valid := it.Last(); valid && len(out) < limit && (maxBytes <= 0 || read < maxBytes); valid = it.Prev() {
 		k := it.Key()
 		seq := binary.BigEndian.Uint64(k[len(k)-8:])
 		v, err := it.ValueAndErr()
 		if err != nil {
 			return nil, fmt.Errorf("storage: journal page %s seq %d: %w", wedding, seq, err)
 		}
+		read += len(v)
 		c, err := DecodeChange(v)
 		if err != nil {
 			return nil, fmt.Errorf("wedding %s seq %d: %w", wedding, seq, err)

@@ -36,6 +36,37 @@ func seqRange(from, to uint64) []uint64 { // from down to to, or up
 	return out
 }
 
+// A page bounded in bytes ends once it holds that many encoded bytes,
+// with at least one change.
+func TestJournalPageBytes(t *testing.T) {
+	db := openDB(t)
+	changes := synthetic(1, 30)
+	appendIn(t, db, "w1", changes, 7)
+	one, err := storage.AppendChange(nil, &changes[29])
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := len(one) // the synthetic changes are about this size each
+	tests := []struct {
+		maxBytes int
+		want     int
+	}{
+		{1, 1},
+		{size, 1},
+		{3*size - 1, 3},
+		{1 << 30, 10},
+	}
+	for _, tt := range tests {
+		got, err := db.JournalPage("w1", 0, 10, tt.maxBytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) < max(tt.want-1, 1) || len(got) > tt.want {
+			t.Errorf("maxBytes %d (records of ~%d bytes): %d changes, want ~%d", tt.maxBytes, size, len(got), tt.want)
+		}
+	}
+}
+
 func TestJournalPage(t *testing.T) {
 	db := openDB(t)
 	appendIn(t, db, "w1", synthetic(1, 30), 7)
@@ -60,12 +91,12 @@ func TestJournalPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.JournalPage("w1", tt.before, tt.limit)
+			got, err := db.JournalPage("w1", tt.before, tt.limit, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(seqsOf(got), tt.want) {
-				t.Errorf("JournalPage(w1, %d, %d) = %v, want %v", tt.before, tt.limit, seqsOf(got), tt.want)
+				t.Errorf("JournalPage(w1, %d, %d, 0) = %v, want %v", tt.before, tt.limit, seqsOf(got), tt.want)
 			}
 		})
 	}
@@ -73,7 +104,7 @@ func TestJournalPage(t *testing.T) {
 	t.Run("pages", func(t *testing.T) {
 		var all []domain.Change
 		for before := uint64(0); ; {
-			page, err := db.JournalPage("w1", before, 4)
+			page, err := db.JournalPage("w1", before, 4, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,21 +127,21 @@ func TestJournalPage(t *testing.T) {
 		if err := db.TruncateJournal("w1", 6); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.JournalPage("w1", 8, 10)
+		got, err := db.JournalPage("w1", 8, 10, 0)
 		if err != nil || !slices.Equal(seqsOf(got), []uint64{7, 6}) {
 			t.Errorf("JournalPage after truncation = %v, %v; want [7 6]", seqsOf(got), err)
 		}
 	})
 
 	t.Run("unknown wedding", func(t *testing.T) {
-		got, err := db.JournalPage("nope", 0, 10)
+		got, err := db.JournalPage("nope", 0, 10, 0)
 		if err != nil || len(got) != 0 {
 			t.Errorf("JournalPage(nope) = %v, %v; want nothing", seqsOf(got), err)
 		}
 	})
 
 	t.Run("bad id", func(t *testing.T) {
-		if _, err := db.JournalPage("", 0, 10); !errors.Is(err, storage.ErrBadID) {
+		if _, err := db.JournalPage("", 0, 10, 0); !errors.Is(err, storage.ErrBadID) {
 			t.Errorf("err = %v, want ErrBadID", err)
 		}
 	})
@@ -121,18 +152,18 @@ func TestJournalPage(t *testing.T) {
 		if err := db.Pebble().Set(journalKey("w1", 4), []byte("garbage"), pebble.Sync); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.JournalPage("w1", 0, 10); !errors.Is(err, storage.ErrCorrupt) {
+		if _, err := db.JournalPage("w1", 0, 10, 0); !errors.Is(err, storage.ErrCorrupt) {
 			t.Errorf("err = %v, want ErrCorrupt", err)
 		}
 		// A page that stops before the bad record is fine.
-		if got, err := db.JournalPage("w1", 0, 1); err != nil || !slices.Equal(seqsOf(got), []uint64{5}) {
+		if got, err := db.JournalPage("w1", 0, 1, 0); err != nil || !slices.Equal(seqsOf(got), []uint64{5}) {
 			t.Errorf("page above the bad record = %v, %v", seqsOf(got), err)
 		}
 		other, _ := storage.AppendChange(nil, &synthetic(2, 2)[0])
 		if err := db.Pebble().Set(journalKey("w1", 4), other, pebble.Sync); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.JournalPage("w1", 0, 10); !errors.Is(err, storage.ErrCorrupt) {
+		if _, err := db.JournalPage("w1", 0, 10, 0); !errors.Is(err, storage.ErrCorrupt) {
 			t.Errorf("record of another seq: err = %v, want ErrCorrupt", err)
 		}
 	})
