@@ -24,6 +24,7 @@ const (
 	demoSeed      = 20261212 // fixed: every data directory gets the same guests
 	demoWorkers   = 64       // concurrent RSVP writers: they share commits
 	demoOwnerNote = "demo owner"
+	demoSlug      = "asha-rohan" // or asha-rohan-2, … when another wedding holds it
 )
 
 // DemoWedding is what seedDemo made (or found): the wedding's id, a fresh
@@ -71,7 +72,8 @@ var demoEvents = []demoEvent{
 // after now): 10 events, two of them invite-only, 1,000 households of
 // about 3,000 people, invitations and RSVPs (about 60% answered). A demo
 // wedding that exists already is left as it is. Either way it then issues a
-// fresh owner token and returns it with the wedding's size.
+// fresh owner token, revoking the one an earlier start printed, and returns
+// it with the wedding's size.
 //
 // The guests are the same every time (a fixed seed). RSVPs are recorded as
 // answered in the days before now, so an admin's answer given later wins.
@@ -81,9 +83,24 @@ func seedDemo(ctx context.Context, eng *actors.Engine, now time.Time) (demo Demo
 	switch {
 	case errors.Is(err, actors.ErrWeddingNotFound):
 		date := now.In(ist).AddDate(0, 0, 21)
-		if _, err := eng.Do(ctx, demoID, domain.Root, &domain.CreateWedding{ID: demoID, Name: "Asha & Rohan",
-			Slug: "asha-rohan", Date: date.Format("2006-01-02"), Timezone: "Asia/Kolkata", Region: "IN"}); err != nil {
-			return demo, fmt.Errorf("create wedding: %w", err)
+		// Slugs are unique across the engine: the demo takes the first of
+		// its slugs no other wedding holds (the tour in the README
+		// creates an asha-rohan of its own).
+		for i := 1; ; i++ {
+			slug := demoSlug
+			if i > 1 {
+				slug = fmt.Sprintf("%s-%d", demoSlug, i)
+			}
+			_, err := eng.Do(ctx, demoID, domain.Root, &domain.CreateWedding{ID: demoID, Name: "Asha & Rohan",
+				Slug: slug, Date: date.Format("2006-01-02"), Timezone: "Asia/Kolkata", Region: "IN"})
+			var de *domain.Error
+			if errors.As(err, &de) && de.Code == "duplicate_slug" && i < 100 {
+				continue
+			}
+			if err != nil {
+				return demo, fmt.Errorf("create wedding: %w", err)
+			}
+			break
 		}
 	case err != nil:
 		return demo, fmt.Errorf("look up wedding %s: %w", demoID, err)
@@ -100,6 +117,19 @@ func seedDemo(ctx context.Context, eng *actors.Engine, now time.Time) (demo Demo
 		}
 	}
 
+	// One demo owner token at a time: the ones earlier starts printed stop
+	// working.
+	toks, err := query[[]domain.Token](ctx, eng, domain.ListTokens{})
+	if err != nil {
+		return demo, err
+	}
+	for _, t := range toks {
+		if t.Label == demoOwnerNote && !t.Revoked {
+			if _, err := eng.Do(ctx, demoID, domain.Root, &domain.RevokeToken{ID: t.ID}); err != nil {
+				return demo, fmt.Errorf("revoke the earlier demo token: %w", err)
+			}
+		}
+	}
 	token, hash := httpapi.NewToken(demoID)
 	if _, err := eng.Do(ctx, demoID, domain.Root, &domain.IssueToken{Role: domain.RoleOwner, Hash: hash, Label: demoOwnerNote}); err != nil {
 		return demo, fmt.Errorf("issue owner token: %w", err)

@@ -212,11 +212,33 @@ func TestDemoSeed(t *testing.T) {
 	if d2.OwnerToken == d.OwnerToken || d2.OwnerToken == "" {
 		t.Errorf("second seed did not issue a fresh token")
 	}
+	// Only the newest demo token works: the one an earlier start printed
+	// is revoked.
 	view, _ = eng.View(ctx, demoID)
-	for _, tok := range []string{d.OwnerToken, d2.OwnerToken} {
-		if _, ok := view.Authenticate(httpapi.HashToken(tok)); !ok {
-			t.Errorf("token %d… does not authenticate", len(tok))
+	if _, ok := view.Authenticate(httpapi.HashToken(d2.OwnerToken)); !ok {
+		t.Errorf("the new demo token does not authenticate")
+	}
+	if _, ok := view.Authenticate(httpapi.HashToken(d.OwnerToken)); ok {
+		t.Errorf("the earlier demo token still authenticates")
+	}
+}
+
+// The demo's slug is unique like any other: when another wedding holds
+// asha-rohan the demo takes the next free one.
+func TestDemoSlugTaken(t *testing.T) {
+	ctx := context.Background()
+	eng := openTestEngine(t, t.TempDir())
+	for _, id := range []string{"wa", "wb"} {
+		slug := map[string]string{"wa": "asha-rohan", "wb": "asha-rohan-2"}[id]
+		if _, err := eng.Do(ctx, id, domain.Root, &domain.CreateWedding{ID: id, Name: "Tour", Slug: slug, Date: "2026-12-12"}); err != nil {
+			t.Fatal(err)
 		}
+	}
+	if _, err := seedDemo(ctx, eng, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := eng.WeddingBySlug("asha-rohan-3"); err != nil || id != demoID {
+		t.Errorf("asha-rohan-3 names %q, %v; want the demo", id, err)
 	}
 }
 

@@ -35,7 +35,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.Log, stderr)
 	applyRuntime(cfg.Runtime, log)
 
-	if err := os.MkdirAll(cfg.Storage.Data, 0o700); err != nil {
+	if err := secureDataDir(cfg.Storage.Data, log); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	db, err := storage.Open(cfg.Storage.Data, storage.Options{
@@ -126,6 +126,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log.Info().Msg("stopped")
+	return nil
+}
+
+// secureDataDir makes the data directory if needed, and makes sure only
+// the engine's user may enter it: it holds every guest's phone number (and
+// the root token), and Pebble creates its files readable by all, so a
+// directory made by hand with 0755 would expose them. A directory open to
+// others is tightened to 0700, with a warning.
+func secureDataDir(dir string, log zerolog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("%s is open to other users (%#o) and cannot be closed: %w", dir, perm, err)
+		}
+		log.Warn().Str("data", dir).Str("was", fmt.Sprintf("%#o", perm)).
+			Msg("the data directory was open to other users; its mode is now 0700")
+	}
 	return nil
 }
 
