@@ -40,6 +40,7 @@ func memberRoutes(ids weddingIDs) []routeCase {
 	}
 	return []routeCase{
 		rc("GET", "/v1/weddings/{w}", nil),
+		rc("PATCH", "/v1/weddings/{w}", map[string]any{"name": "Renamed wedding"}),
 		rc("POST", "/v1/weddings/{w}/tokens", map[string]any{"role": "viewer"}),
 		{method: "GET", route: "/v1/weddings/{w}/tokens", path: fill("/v1/weddings/{w}/tokens"), ownerOnly: true},
 		rc("DELETE", "/v1/weddings/{w}/tokens/{id}", nil),

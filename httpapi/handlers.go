@@ -88,6 +88,21 @@ func (s *Server) getWedding(r *request) error {
 	return nil
 }
 
+// updateWedding changes the wedding's name or slug (owners). A slug
+// another wedding holds is 409 duplicate_slug.
+func (s *Server) updateWedding(r *request) error {
+	var in weddingPatchIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	res, err := s.do(r, &domain.UpdateWedding{Name: in.Name, Slug: in.Slug})
+	if err != nil {
+		return err
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, toWedding(res.Value.(domain.Info), res.Seq))
+	return nil
+}
+
 func (s *Server) issueToken(r *request) error {
 	var in tokenIn
 	if err := decode(r.rc.PostBody(), &in); err != nil {

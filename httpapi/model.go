@@ -33,6 +33,12 @@ type weddingIn struct {
 	Region   string `json:"region"`
 }
 
+// weddingPatchIn is PATCH /v1/weddings/{w}: the fields to change.
+type weddingPatchIn struct {
+	Name *string `json:"name"`
+	Slug *string `json:"slug"`
+}
+
 type tokenIn struct {
 	Role  string `json:"role"`
 	Side  string `json:"side"`

@@ -77,6 +77,7 @@ func (s *Server) table() []*route {
 		{method: "GET", path: "/v1/weddings", access: rootOnly, handle: (*Server).listWeddings},
 		{method: "POST", path: "/v1/admin/snapshots", access: rootOnly, handle: (*Server).createSnapshots},
 		{method: "GET", path: "/v1/weddings/{w}", access: member, handle: (*Server).getWedding},
+		{method: "PATCH", path: "/v1/weddings/{w}", access: member, handle: (*Server).updateWedding},
 		{method: "POST", path: "/v1/weddings/{w}/tokens", access: member, handle: (*Server).issueToken},
 		{method: "GET", path: "/v1/weddings/{w}/tokens", access: member, handle: (*Server).listTokens},
 		{method: "DELETE", path: "/v1/weddings/{w}/tokens/{id}", access: member, handle: (*Server).revokeToken},

@@ -24,6 +24,13 @@ import (
 // durable view) and never enter a wedding's mailbox.
 type Engine interface {
 	Do(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command) (actors.Result, error)
+	// DoOnce is Do with an idempotency key kept with the command (nil:
+	// none); see actors.Once.
+	DoOnce(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command, once *actors.Once) (actors.Result, error)
+	// Kept is the answer a wedding keeps for an idempotency key, or nil.
+	Kept(ctx context.Context, weddingID, key string) (*domain.KeptAnswer, error)
+	// WeddingBySlug is the id of the wedding a slug names.
+	WeddingBySlug(slug string) (string, error)
 	Query(ctx context.Context, weddingID string, by domain.Principal, q domain.Query) (any, error)
 	View(ctx context.Context, weddingID string) (*domain.View, error)
 	// ActiveView is the published view of an active wedding, nil for

@@ -1,0 +1,131 @@
+package httpapi_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/parinayaos/engine/httpapi"
+)
+
+// The authorization matrix: every route the router has × the callers an
+// attacker can be, with the status each must get. The routes come from the
+// router's own table (Server.Routes), so a route added without a row here
+// fails this test the day it is added.
+
+// callers, in the order of matrixRow.want.
+var matrixCallers = []string{"no token", "revoked token", "another wedding's owner", "viewer", "other side's side_admin"}
+
+// matrixRow is one route: a body it accepts, and the status per caller.
+// The "other side" caller is the groom side's admin, and {u} is a bride
+// unit: for it, that unit does not exist.
+type matrixRow struct {
+	body any
+	want [5]int
+}
+
+func authMatrix(f *authFixture) map[string]matrixRow {
+	const public = 200
+	pub := matrixRow{want: [5]int{public, public, public, public, public}}
+	root := func(body any) matrixRow { return matrixRow{body: body, want: [5]int{401, 401, 403, 403, 403}} }
+	// read: viewers and side admins read; write: owner/admin only, or
+	// guests of one's side (unit routes, where the other side's unit is
+	// 404 for a side admin).
+	read := matrixRow{want: [5]int{401, 401, 404, 200, 200}}
+	adminWrite := func(body any) matrixRow { return matrixRow{body: body, want: [5]int{401, 401, 404, 403, 403}} }
+	unitRead := matrixRow{want: [5]int{401, 401, 404, 200, 404}}
+	unitWrite := func(body any) matrixRow { return matrixRow{body: body, want: [5]int{401, 401, 404, 403, 404}} }
+	bride := unitBody("Bride cousin", "bride", nil, phone(950))
+	return map[string]matrixRow{
+		"GET /healthz":      pub,
+		"GET /readyz":       pub,
+		"GET /metrics":      pub,
+		"GET /openapi.json": pub,
+
+		"POST /v1/weddings":        root(map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}),
+		"GET /v1/weddings":         root(nil),
+		"POST /v1/admin/snapshots": root(map[string]any{}),
+
+		"GET /v1/weddings/{w}":                read,
+		"PATCH /v1/weddings/{w}":              adminWrite(map[string]any{"slug": "hijacked"}),
+		"POST /v1/weddings/{w}/tokens":        adminWrite(map[string]any{"role": "owner"}),
+		"GET /v1/weddings/{w}/tokens":         adminWrite(nil),
+		"DELETE /v1/weddings/{w}/tokens/{id}": adminWrite(nil),
+
+		"POST /v1/weddings/{w}/events":       adminWrite(map[string]any{"name": "Haldi", "starts_at": "2026-12-10T09:00:00+05:30"}),
+		"GET /v1/weddings/{w}/events":        read,
+		"PATCH /v1/weddings/{w}/events/{e}":  adminWrite(map[string]any{"name": "Renamed"}),
+		"DELETE /v1/weddings/{w}/events/{e}": adminWrite(nil),
+
+		// A side admin adding a unit of the other side is refused (403):
+		// there is no unit yet to hide. In a batch that is the item's error
+		// (200, nothing stored).
+		"POST /v1/weddings/{w}/units":       {body: bride, want: [5]int{401, 401, 404, 403, 403}},
+		"POST /v1/weddings/{w}/units/batch": {body: map[string]any{"units": []any{bride}}, want: [5]int{401, 401, 404, 403, 200}},
+		"GET /v1/weddings/{w}/units":        read,
+		"GET /v1/weddings/{w}/units/{u}":    unitRead,
+		"PATCH /v1/weddings/{w}/units/{u}":  unitWrite(map[string]any{"name": "Renamed"}),
+		"DELETE /v1/weddings/{w}/units/{u}": unitWrite(nil),
+
+		"POST /v1/weddings/{w}/invitations":        unitWrite(map[string]any{"event_ids": []string{f.e2}, "unit_ids": []string{f.brideUnit}, "seats": 9}),
+		"POST /v1/weddings/{w}/invitations/remove": unitWrite(map[string]any{"event_ids": []string{f.ids.e}, "unit_ids": []string{f.brideUnit}}),
+		"PUT /v1/weddings/{w}/rsvps/{u}/{e}":       unitWrite(map[string]any{"status": "no"}),
+		"GET /v1/weddings/{w}/rsvps":               read,
+		"GET /v1/weddings/{w}/headcount":           read,
+		// The audit trail shows every side: not for side admins.
+		"GET /v1/weddings/{w}/audit": {want: [5]int{401, 401, 404, 200, 403}},
+	}
+}
+
+func TestHTTP_AuthMatrix(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	f := newAuthFixture(s, "auth-matrix")
+	revokedID, revoked := s.issue(f.ids.w, f.owner, "owner", "")
+	s.must(204, "DELETE", "/v1/weddings/"+f.ids.w+"/tokens/"+revokedID, f.owner, nil)
+	other, otherOwner := s.newWedding("auth-matrix-other")
+	tokens := [5]string{"", revoked, otherOwner, f.viewer, f.groom}
+
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf)
+	matrix := authMatrix(f)
+	var routes []string
+	for method, paths := range s.srv.Routes() {
+		for _, p := range paths {
+			routes = append(routes, method+" "+p)
+		}
+	}
+	sort.Strings(routes)
+	seqs := func() [2]uint64 { return [2]uint64{s.seq(f.ids.w), s.seq(other)} }
+	before := seqs()
+	weddings := len(s.must(200, "GET", "/v1/weddings", s.root, nil).items())
+	for _, route := range routes {
+		row, ok := matrix[route]
+		if !ok {
+			t.Errorf("route %s has no row in the authorization matrix: add one", route)
+			continue
+		}
+		method, path, _ := strings.Cut(route, " ")
+		path = fill.Replace(path)
+		for i, who := range matrixCallers {
+			a := s.with(t).call(method, path, tokens[i], row.body)
+			if a.status != row.want[i] {
+				t.Errorf("%s as %s: %d, want %d: %s", route, who, a.status, row.want[i], a.raw)
+				continue
+			}
+			if a.status >= 400 {
+				wantError(t, a, a.status, map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[a.status])
+			}
+		}
+	}
+	// Nothing any of them sent changed anything.
+	if after := seqs(); after != before {
+		t.Errorf("sequences moved %v → %v", before, after)
+	}
+	if n := len(s.must(200, "GET", "/v1/weddings", s.root, nil).items()); n != weddings {
+		t.Errorf("weddings %d → %d", weddings, n)
+	}
+	for id, side := range f.units {
+		if a := s.call("GET", "/v1/weddings/"+f.ids.w+"/units/"+id, f.owner, nil); a.status != 200 || a.str("side") != side {
+			t.Errorf("unit %s after the matrix: %d %s", id, a.status, a.raw)
+		}
+	}
+}
