@@ -62,19 +62,15 @@ type StorageConfig struct {
 
 // ServerConfig is the [server] section: the HTTP API.
 type ServerConfig struct {
-	HTTP               string   `toml:"http"`                 // listen address, default "127.0.0.1:8080"
-	ReadTimeout        Duration `toml:"read_timeout"`         // 30s
-	WriteTimeout       Duration `toml:"write_timeout"`        // 30s
-	IdleTimeout        Duration `toml:"idle_timeout"`         // 120s
-	RequestTimeout     Duration `toml:"request_timeout"`      // 10s
-	ShutdownTimeout    Duration `toml:"shutdown_timeout"`     // 30s
-	MaxBodyBytes       int64    `toml:"max_body_bytes"`       // 1 MiB
-	BatchBodyBytes     int64    `toml:"batch_body_bytes"`     // 16 MiB
-	ImportBodyBytes    int64    `toml:"import_body_bytes"`    // 32 MiB
-	IdempotencyTTL     Duration `toml:"idempotency_ttl"`      // 24h
-	IdempotencyMaxKeys int      `toml:"idempotency_max_keys"` // 100000
-	// IdempotencyMaxBytes bounds the memory of remembered answers. 64 MiB.
-	IdempotencyMaxBytes int64 `toml:"idempotency_max_bytes"`
+	HTTP            string   `toml:"http"`              // listen address, default "127.0.0.1:8080"
+	ReadTimeout     Duration `toml:"read_timeout"`      // 30s
+	WriteTimeout    Duration `toml:"write_timeout"`     // 30s
+	IdleTimeout     Duration `toml:"idle_timeout"`      // 120s
+	RequestTimeout  Duration `toml:"request_timeout"`   // 10s
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`  // 30s
+	MaxBodyBytes    int64    `toml:"max_body_bytes"`    // 1 MiB
+	BatchBodyBytes  int64    `toml:"batch_body_bytes"`  // 16 MiB
+	ImportBodyBytes int64    `toml:"import_body_bytes"` // 32 MiB
 }
 
 // EngineConfig is the [engine] section: actors.Config. Every value must be
@@ -167,18 +163,15 @@ func defaultConfig() Config {
 			WALMinSyncInterval: Duration{storage.DefaultWALMinSyncInterval},
 		},
 		Server: ServerConfig{
-			HTTP:                "127.0.0.1:8080",
-			ReadTimeout:         Duration{30 * time.Second},
-			WriteTimeout:        Duration{30 * time.Second},
-			IdleTimeout:         Duration{120 * time.Second},
-			RequestTimeout:      Duration{10 * time.Second},
-			ShutdownTimeout:     Duration{30 * time.Second},
-			MaxBodyBytes:        1 << 20,
-			BatchBodyBytes:      16 << 20,
-			ImportBodyBytes:     32 << 20,
-			IdempotencyTTL:      Duration{24 * time.Hour},
-			IdempotencyMaxKeys:  100_000,
-			IdempotencyMaxBytes: 64 << 20,
+			HTTP:            "127.0.0.1:8080",
+			ReadTimeout:     Duration{30 * time.Second},
+			WriteTimeout:    Duration{30 * time.Second},
+			IdleTimeout:     Duration{120 * time.Second},
+			RequestTimeout:  Duration{10 * time.Second},
+			ShutdownTimeout: Duration{30 * time.Second},
+			MaxBodyBytes:    1 << 20,
+			BatchBodyBytes:  16 << 20,
+			ImportBodyBytes: 32 << 20,
 		},
 		Engine: EngineConfig{
 			MaxInflight:   actors.DefaultMaxInflight,
@@ -504,9 +497,6 @@ func (c Config) Validate() error {
 	positive("server.max_body_bytes", c.Server.MaxBodyBytes)
 	positive("server.batch_body_bytes", c.Server.BatchBodyBytes)
 	positive("server.import_body_bytes", c.Server.ImportBodyBytes)
-	positiveDur("server.idempotency_ttl", c.Server.IdempotencyTTL)
-	positive("server.idempotency_max_keys", int64(c.Server.IdempotencyMaxKeys))
-	positive("server.idempotency_max_bytes", c.Server.IdempotencyMaxBytes)
 
 	positive("engine.max_inflight", int64(c.Engine.MaxInflight))
 	if c.Engine.SnapshotEvery == 0 {

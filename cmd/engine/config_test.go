@@ -48,7 +48,7 @@ func TestConfigDefaults(t *testing.T) {
 	// The documented values, spelled out once.
 	if got.Storage.Data != "./data" || got.Server.HTTP != "127.0.0.1:8080" ||
 		got.Storage.WALMinSyncInterval.Duration != 250*time.Microsecond ||
-		got.Server.MaxBodyBytes != 1<<20 || got.Server.IdempotencyTTL.Duration != 24*time.Hour ||
+		got.Server.MaxBodyBytes != 1<<20 ||
 		got.Runtime.GCPercent != 400 || got.Sandbox.MPS != 80 || got.Sandbox.ReplyRate != 0 ||
 		got.Sandbox.Delay.Duration != 20*time.Millisecond || got.WhatsApp.Mode != "sandbox" ||
 		got.Log.Level != "info" || got.Log.Format != "auto" || !got.Log.Requests {

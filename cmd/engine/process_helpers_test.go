@@ -321,17 +321,26 @@ func runEngineCmd(t *testing.T, args ...string) (stdout, stderr string, code int
 // and the whole answer. err is only for transport failures, including a
 // body cut short: then the outcome is unknown.
 func (p *engineProc) call(method, path, token string, body any) (int, []byte, error) {
+	status, _, raw, err := p.callWith(method, path, token, nil, body)
+	return status, raw, err
+}
+
+// callWith is call with extra request headers, answering the response's.
+func (p *engineProc) callWith(method, path, token string, hdr http.Header, body any) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, p.base+path, rd)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -341,14 +350,14 @@ func (p *engineProc) call(method, path, token string, body any) (int, []byte, er
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp.StatusCode, nil, err
+		return resp.StatusCode, resp.Header, nil, err
 	}
-	return resp.StatusCode, raw, nil
+	return resp.StatusCode, resp.Header, raw, nil
 }
 
 // must sends a request, fails the test unless the answer has status want,

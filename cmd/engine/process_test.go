@@ -93,7 +93,8 @@ type pkWriter struct {
 	pairs  map[pkKey]*pkPair
 	keys   []pkKey
 	// Creations whose answer was lost to the kill.
-	creating    string   // name of a POST units
+	creating    string   // name of a POST units (its Idempotency-Key too)
+	createBody  map[string]any
 	inviting    string   // unit of a POST invitations
 	invitingEvs []string // and its events
 	acked       int
@@ -269,6 +270,58 @@ func (m *pkModel) verify(t *testing.T, s weddingState) (landed, lost int) {
 	return landed, lost
 }
 
+// retryCreates retries, with the same Idempotency-Key and body, each unit
+// creation whose answer the kill lost, as a client would: one that was
+// stored is answered again (Idempotent-Replayed, the stored unit's id) and
+// not created twice; one that was lost is created now. Either way exactly
+// one unit has the name afterwards.
+func (m *pkModel) retryCreates(t *testing.T, p *engineProc, wid, token string, s weddingState) (retried, replayed int) {
+	t.Helper()
+	stored := map[string]string{} // name → id
+	for _, u := range s.units {
+		stored[u.Name] = u.ID
+	}
+	for _, w := range m.writers {
+		if w.creating == "" {
+			continue
+		}
+		retried++
+		status, hdr, raw, err := p.callWith(http.MethodPost, "/v1/weddings/"+wid+"/units", token,
+			http.Header{"Idempotency-Key": {w.creating}}, w.createBody)
+		if err != nil || status != http.StatusCreated {
+			t.Errorf("writer %d: retried POST unit %s: %d %s (%v)", w.id, w.creating, status, raw, err)
+			continue
+		}
+		var got unitRow
+		if err := json.Unmarshal(raw, &got); err != nil || got.Name != w.creating {
+			t.Errorf("writer %d: retried POST unit %s answered %s (%v)", w.id, w.creating, raw, err)
+			continue
+		}
+		id, was := stored[w.creating]
+		again := hdr.Get("Idempotent-Replayed") == "true"
+		if was && (!again || got.ID != id) || !was && again {
+			t.Errorf("writer %d: unit %s stored before the retry: %v (%s); the retry: replayed %v, id %s",
+				w.id, w.creating, was, id, again, got.ID)
+		}
+		if again {
+			replayed++
+		}
+	}
+	if retried > 0 {
+		after := p.readState(t, wid, token)
+		n := map[string]int{}
+		for _, u := range after.units {
+			n[u.Name]++
+		}
+		for _, w := range m.writers {
+			if w.creating != "" && n[w.creating] != 1 {
+				t.Errorf("writer %d: %d units named %s after the retry, want 1", w.id, n[w.creating], w.creating)
+			}
+		}
+	}
+	return retried, replayed
+}
+
 // pkRun is one engine life: the writers against it, and the kill point.
 type pkRun struct {
 	p          *engineProc
@@ -417,8 +470,9 @@ func (w *pkWriter) create(t *testing.T, r *pkRun, rng *rand.Rand) bool {
 	}
 	what := "POST unit " + name
 	w.creating = name
-	status, raw, err := r.p.call(http.MethodPost, "/v1/weddings/"+r.wid+"/units", r.token,
-		map[string]any{"name": name, "side": side, "tags": []string{"new"}, "members": members})
+	w.createBody = map[string]any{"name": name, "side": side, "tags": []string{"new"}, "members": members}
+	status, _, raw, err := r.p.callWith(http.MethodPost, "/v1/weddings/"+r.wid+"/units", r.token,
+		http.Header{"Idempotency-Key": {name}}, w.createBody)
 	if err != nil {
 		return r.gone(t, w, what, err)
 	}
@@ -664,6 +718,11 @@ func TestProcess_KillDurability(t *testing.T) {
 		}
 		t.Logf("kill %d: verified %d units, %d rsvps at seq %d; of the writes in flight %d were stored, %d not",
 			k+1, len(s.units), len(s.rsvps), s.headcount.Seq, landed, lost)
+		if retried, replayed := m.retryCreates(t, p, wid, owner, s); retried > 0 {
+			s = p.readState(t, wid, owner)
+			t.Logf("kill %d: %d unit creations whose answer the kill lost were retried with their Idempotency-Key: %d answered again, %d created now",
+				k+1, retried, replayed, retried-replayed)
+		}
 		m.adopt(t, s)
 	}
 

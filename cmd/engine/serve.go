@@ -65,20 +65,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := httpapi.New(eng, httpapi.Config{
-		RootTokenHash:       rootHash,
-		MaxBodyBytes:        int(cfg.Server.MaxBodyBytes),
-		BatchBodyBytes:      int(cfg.Server.BatchBodyBytes),
-		RequestTimeout:      cfg.Server.RequestTimeout.Duration,
-		ReadTimeout:         cfg.Server.ReadTimeout.Duration,
-		WriteTimeout:        cfg.Server.WriteTimeout.Duration,
-		IdleTimeout:         cfg.Server.IdleTimeout.Duration,
-		IdempotencyTTL:      cfg.Server.IdempotencyTTL.Duration,
-		IdempotencyMaxKeys:  cfg.Server.IdempotencyMaxKeys,
-		IdempotencyMaxBytes: cfg.Server.IdempotencyMaxBytes,
-		Logger:              log,
-		LogRequests:         cfg.Log.Requests,
-		Registry:            reg,
-		Version:             version,
+		RootTokenHash:  rootHash,
+		MaxBodyBytes:   int(cfg.Server.MaxBodyBytes),
+		BatchBodyBytes: int(cfg.Server.BatchBodyBytes),
+		RequestTimeout: cfg.Server.RequestTimeout.Duration,
+		ReadTimeout:    cfg.Server.ReadTimeout.Duration,
+		WriteTimeout:   cfg.Server.WriteTimeout.Duration,
+		IdleTimeout:    cfg.Server.IdleTimeout.Duration,
+		Logger:         log,
+		LogRequests:    cfg.Log.Requests,
+		Registry:       reg,
+		Version:        version,
 	})
 	ln, err := net.Listen("tcp", cfg.Server.HTTP)
 	if err != nil {
