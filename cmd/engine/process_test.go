@@ -93,7 +93,7 @@ type pkWriter struct {
 	pairs  map[pkKey]*pkPair
 	keys   []pkKey
 	// Creations whose answer was lost to the kill.
-	creating    string   // name of a POST units (its Idempotency-Key too)
+	creating    string // name of a POST units (its Idempotency-Key too)
 	createBody  map[string]any
 	inviting    string   // unit of a POST invitations
 	invitingEvs []string // and its events
