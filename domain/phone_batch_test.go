@@ -88,3 +88,55 @@ func codeField(err error) string {
 	}
 	return de.Code + " " + de.Field
 }
+
+// BenchmarkAddUnitsInvalid measures a batch that stores nothing: units that
+// fail a cheap check (a side admin's units of the other side; a member
+// without a name) while every member carries a valid phone. Such a batch
+// must cost its cheap checks, not a phone parse per member (~20 µs each);
+// the full-size cases carry more than MaxBatchPhones, refused on a count.
+//
+//	go test -run='^$' -bench=BenchmarkAddUnitsInvalid -benchmem -count=5 ./domain
+func BenchmarkAddUnitsInvalid(b *testing.B) {
+	tests := []struct {
+		name           string
+		by             domain.Principal
+		units, members int
+		side           domain.Side
+		nameless       bool   // the last member of each unit has no name
+		phone          string // a format for every member's phone (default: valid ones)
+	}{
+		{name: "other-side", by: brideAdmin, units: domain.MaxBatchUnits, members: domain.MaxMembers, side: domain.SideGroom},
+		{name: "nameless", by: admin, units: domain.MaxBatchUnits, members: domain.MaxMembers, nameless: true},
+		{name: "nameless-small", by: admin, units: 400, members: 50, nameless: true},
+		{name: "not-phones-small", by: admin, units: 400, members: 50, phone: "call +91 me at %08d, or not"},
+	}
+	for _, tt := range tests {
+		b.Run(fmt.Sprintf("%s/units=%d/members=%d", tt.name, tt.units, tt.members), func(b *testing.B) {
+			in := make([]domain.UnitInput, tt.units)
+			n := 0
+			for i := range in {
+				ms := make([]domain.MemberInput, tt.members)
+				for j := range ms {
+					format := "+9170%08d"
+					if tt.phone != "" {
+						format = tt.phone
+					}
+					ms[j] = domain.MemberInput{Name: "guest", Phone: fmt.Sprintf(format, n)}
+					n++
+				}
+				if tt.nameless {
+					ms[len(ms)-1].Name = ""
+				}
+				in[i] = domain.UnitInput{Name: "family", Side: tt.side, Members: ms}
+			}
+			f := newFixture(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				changes, _, _ := f.w.Execute(&domain.AddUnits{Units: in}, domain.Meta{By: tt.by, Now: f.now})
+				if len(changes) != 0 {
+					b.Fatal("stored an invalid unit")
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,6 +78,114 @@ func TestWedding_DuplicatePhoneHidesUnseenHolder(t *testing.T) {
 				_, _, err := s.exec(tt.by, &domain.UpdateUnit{ID: own.ID, Members: &ms})
 				check(t, err, "members[0].phone")
 			})
+		})
+	}
+}
+
+// TestAddUnits_PhoneBudget: a batch carries at most MaxBatchPhones phones
+// in all; a larger one is refused whole, before any is parsed.
+func TestAddUnits_PhoneBudget(t *testing.T) {
+	batch := func(phones int) []domain.UnitInput {
+		var in []domain.UnitInput
+		for n := 0; n < phones; {
+			u := domain.UnitInput{Name: "family"}
+			for j := 0; j < domain.MaxMembers && n < phones; j++ {
+				u.Members = append(u.Members, domain.MemberInput{Name: "guest", Phone: fmt.Sprintf("+9170%08d", n)})
+				n++
+			}
+			// A member without a phone does not count.
+			u.Members[0].Phone, n = "", n-1
+			u.Members = append(u.Members, domain.MemberInput{Name: "guest", Phone: fmt.Sprintf("+9170%08d", n)})
+			n++
+			in = append(in, u)
+		}
+		return in
+	}
+	s := newScene(t)
+	_, out, err := s.exec(admin, &domain.AddUnits{Units: batch(domain.MaxBatchPhones + 1)})
+	checkErr(t, err, domain.ErrInvalid, "invalid_field", "units")
+	if out != nil || len(s.w.Units) != 3 {
+		t.Fatalf("a refused batch stored units (out %v, %d units)", out, len(s.w.Units))
+	}
+}
+
+// TestAddUnits_CheapChecksFirst: a unit's cheap checks (names, side,
+// members, emails) are all made before any of its phones is parsed, so a
+// unit wrong anyway costs no parse, and its error is the cheap one.
+func TestAddUnits_CheapChecksFirst(t *testing.T) {
+	tests := []struct {
+		name  string
+		by    domain.Principal
+		in    domain.UnitInput
+		code  string
+		field string
+	}{
+		{"a later member without a name", admin, domain.UnitInput{Members: []domain.MemberInput{
+			{Name: "Ravi", Phone: "+91 12"}, {Name: " "}}}, "invalid_field", "members[1].name"},
+		{"a later member's email", admin, domain.UnitInput{Members: []domain.MemberInput{
+			{Name: "Ravi", Phone: "+91 12"}, {Name: "Meera", Email: "nope"}}}, "invalid_field", "members[1].email"},
+		{"another side", brideAdmin, domain.UnitInput{Side: domain.SideGroom, Members: []domain.MemberInput{
+			{Name: "Ravi", Phone: "+91 12"}}}, "forbidden", ""},
+		{"a later member's phone is not one at all", admin, domain.UnitInput{Members: []domain.MemberInput{
+			{Name: "Ravi", Phone: phone(3)}, {Name: "Meera", Phone: "call me"}}}, "invalid_phone", "members[1].phone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newScene(t)
+			_, _, err := s.exec(tt.by, &domain.AddUnit{Unit: tt.in})
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != tt.code || de.Field != tt.field {
+				t.Fatalf("AddUnit: %v, want %s at %q", err, tt.code, tt.field)
+			}
+			_, out, err := s.exec(tt.by, &domain.AddUnits{Units: []domain.UnitInput{tt.in}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "units[0]." + tt.field
+			if tt.field == "" {
+				want = ""
+			}
+			if got := codeField(out.([]domain.BatchItem)[0].Err); got != tt.code+" "+want {
+				t.Fatalf("AddUnits: %s, want %s %s", got, tt.code, want)
+			}
+		})
+	}
+}
+
+// TestNormalizePhone_Filter: what cannot be a phone in any region is
+// refused before the parser; what people type and paste still parses.
+func TestNormalizePhone_Filter(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want string // "" for invalid_phone
+	}{
+		{"98765 43210", "+919876543210"},
+		{"+91-98765-43210", "+919876543210"},
+		{"(0)98765.43210", "+919876543210"},
+		{"+91\u00a098765\u00a043210", "+919876543210"}, // no-break spaces, as pages paste them
+		{"+91\u201398765\u201343210", "+919876543210"}, // en dashes
+		{"٩٨٧٦٥٤٣٢١٠", "+919876543210"},                // Arabic-Indic digits
+		{"０９８７６５４３２１０", "+919876543210"},               // full-width digits
+		{"+91 98765 43210 ext 12", ""},
+		{"+91 98765 43210;ext=12", ""},
+		{"tel:+91-98765-43210", ""},
+		{"1-800-FLOWERS", ""},
+		{"+91 98765 43210\x00", ""},
+		{"+91 98765\n43210", ""},
+		{"+91 98765 43210 98765 43210 98765", ""}, // too many digits
+		{strings.Repeat(" ", 30) + "+91 98765 43210", "+919876543210"},
+		{"+91 " + strings.Repeat("-", 40) + "9876543210", ""}, // too long
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			got, err := domain.NormalizePhone(tt.raw, "IN", "phone")
+			if tt.want == "" {
+				checkErr(t, err, domain.ErrInvalid, "invalid_phone", "phone")
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("NormalizePhone(%q) = %q, %v; want %s", tt.raw, got, err, tt.want)
+			}
 		})
 	}
 }

@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/httpapi"
 )
 
@@ -33,5 +36,30 @@ func TestHTTP_BatchViewerForbidden(t *testing.T) {
 				t.Errorf("seq moved %d → %d by a viewer", seq, after)
 			}
 		})
+	}
+}
+
+// TestHTTP_BatchPhoneBudget: a batch carrying more phones than the engine
+// parses for one request is refused whole with a 400 that says so.
+func TestHTTP_BatchPhoneBudget(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	w, owner := s.newWedding("batch-phones")
+	var units []any
+	for n := 0; n <= domain.MaxBatchPhones; {
+		var ms []any
+		for j := 0; j < domain.MaxMembers && n <= domain.MaxBatchPhones; j++ {
+			ms = append(ms, map[string]any{"name": "guest", "phone": fmt.Sprintf("+9170%08d", n)})
+			n++
+		}
+		units = append(units, map[string]any{"name": "family", "side": "bride", "members": ms})
+	}
+	seq := s.seq(w)
+	a := s.call("POST", "/v1/weddings/"+w+"/units/batch", owner, map[string]any{"units": units})
+	e := wantError(t, a, 400, "invalid_field")
+	if e["field"] != "units" || !strings.Contains(e["message"].(string), "phones") {
+		t.Errorf("error %v, want one on units that names the phones", e)
+	}
+	if after := s.seq(w); after != seq {
+		t.Errorf("seq moved %d → %d on a refused batch", seq, after)
 	}
 }
