@@ -198,25 +198,39 @@ func (c *RevokeToken) decide(w *Wedding, m Meta) ([]Change, any, error) {
 
 // AddEvent adds a function to the wedding.
 type AddEvent struct {
-	Name       string
-	StartsAt   Instant
+	Name     string
+	StartsAt Instant
+	// EndsAt is the event's end, if HasEnd or it is nonzero: HasEnd says
+	// a 0 EndsAt was given (the Unix epoch, which is then refused as a
+	// time before the start) rather than left out.
 	EndsAt     Instant
+	HasEnd     bool
 	Venue      string
 	Visibility Visibility
 }
 
-func checkEvent(e *Event) error {
+// checkEvent checks an event about to be saved. hasEnd says whether its
+// end was given (or kept): an end given as 0 is the Unix epoch, refused as
+// a time, never taken for "no end".
+func checkEvent(e *Event, hasEnd bool) error {
 	if err := checkText("name", e.Name, MaxNameLen, true); err != nil {
 		return err
 	}
 	if err := checkText("venue", e.Venue, MaxNameLen, false); err != nil {
 		return err
 	}
-	if e.StartsAt == 0 {
-		return invalid("starts_at", "starts_at is required")
+	if e.StartsAt < MinEventTime || e.StartsAt >= MaxEventTime {
+		return invalid("starts_at", "starts_at must be a time in the years 2000 to 2100 (UTC)")
 	}
-	if e.EndsAt != 0 && e.EndsAt < e.StartsAt {
-		return invalid("ends_at", "ends_at is before starts_at")
+	if hasEnd {
+		if e.EndsAt < e.StartsAt {
+			return invalid("ends_at", "ends_at is before starts_at")
+		}
+		if e.EndsAt >= MaxEventTime {
+			return invalid("ends_at", "ends_at must be a time in the years 2000 to 2100 (UTC)")
+		}
+	} else {
+		e.EndsAt = 0
 	}
 	if e.Visibility > InviteOnly {
 		return invalid("visibility", "visibility must be public or invite_only")
@@ -233,18 +247,20 @@ func (c *AddEvent) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	}
 	e := Event{ID: w.newID("e", 0), Name: strings.TrimSpace(c.Name), StartsAt: c.StartsAt, EndsAt: c.EndsAt,
 		Venue: c.Venue, Visibility: c.Visibility}
-	if err := checkEvent(&e); err != nil {
+	if err := checkEvent(&e, c.HasEnd || c.EndsAt != 0); err != nil {
 		return nil, nil, err
 	}
 	return []Change{{EventSaved: &e}}, e, nil
 }
 
-// UpdateEvent changes the fields that are set.
+// UpdateEvent changes the fields that are set. EndsAt, when set, is a time
+// (0 is the Unix epoch); ClearEnd removes the end instead.
 type UpdateEvent struct {
 	ID         string
 	Name       *string
 	StartsAt   *Instant
 	EndsAt     *Instant
+	ClearEnd   bool
 	Venue      *string
 	Visibility *Visibility
 }
@@ -258,14 +274,20 @@ func (c *UpdateEvent) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		return nil, nil, notFound("id", "event", c.ID)
 	}
 	e := *old
+	hasEnd := old.HasEnd()
 	if c.Name != nil {
 		e.Name = strings.TrimSpace(*c.Name)
 	}
 	if c.StartsAt != nil {
 		e.StartsAt = *c.StartsAt
 	}
-	if c.EndsAt != nil {
-		e.EndsAt = *c.EndsAt
+	switch {
+	case c.EndsAt != nil && c.ClearEnd:
+		return nil, nil, invalid("ends_at", "give ends_at a time or clear it, not both")
+	case c.EndsAt != nil:
+		e.EndsAt, hasEnd = *c.EndsAt, true
+	case c.ClearEnd:
+		hasEnd = false
 	}
 	if c.Venue != nil {
 		e.Venue = *c.Venue
@@ -273,7 +295,7 @@ func (c *UpdateEvent) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	if c.Visibility != nil {
 		e.Visibility = *c.Visibility
 	}
-	if err := checkEvent(&e); err != nil {
+	if err := checkEvent(&e, hasEnd); err != nil {
 		return nil, nil, err
 	}
 	return []Change{{EventSaved: &e}}, e, nil

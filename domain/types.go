@@ -191,13 +191,28 @@ type Info struct {
 
 // Event is one function of the wedding (haldi, sangeet, …).
 type Event struct {
-	ID         string     `msgpack:"id"`
-	Name       string     `msgpack:"n"`
-	StartsAt   Instant    `msgpack:"s"`
+	ID       string  `msgpack:"id"`
+	Name     string  `msgpack:"n"`
+	StartsAt Instant `msgpack:"s"`
+	// EndsAt 0 means the event has no end (see HasEnd). NB: 0 is the Unix
+	// epoch, but event times are never before MinEventTime, so no stored
+	// end is 0: journals and snapshots of every version read the same.
 	EndsAt     Instant    `msgpack:"e"`
 	Venue      string     `msgpack:"v,omitempty"`
 	Visibility Visibility `msgpack:"vis,omitempty"`
 }
+
+// HasEnd reports whether the event has an end time.
+func (e *Event) HasEnd() bool { return e.EndsAt != 0 }
+
+// The times an event may have: from MinEventTime to before MaxEventTime
+// (the years 2000 to 2100, in UTC). Earlier times are a client's mistake
+// (a zero or Unix-epoch time, seconds read as milliseconds), never a
+// wedding; refusing them keeps 0 free to mean "no end".
+var (
+	MinEventTime = At(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+	MaxEventTime = At(time.Date(2101, 1, 1, 0, 0, 0, 0, time.UTC))
+)
 
 // Person is a member of a guest unit.
 type Person struct {

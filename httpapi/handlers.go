@@ -155,33 +155,37 @@ func (s *Server) revokeToken(r *request) error {
 
 // ---- events ----
 
-func eventFields(in *eventIn) (name *string, starts, ends *domain.Instant, vis *domain.Visibility, err error) {
+// eventFields reads an event's JSON. ends is set only for a time given
+// (the Unix epoch included: absence is not a value); noEnd says ends_at
+// was "", which clears the end (an absent or null ends_at leaves it).
+func eventFields(in *eventIn) (name *string, starts, ends *domain.Instant, noEnd bool, vis *domain.Visibility, err error) {
 	name = in.Name
 	if in.StartsAt != nil {
 		t, aerr := parseTime("starts_at", *in.StartsAt)
 		if aerr != nil {
-			return nil, nil, nil, nil, aerr
+			return nil, nil, nil, false, nil, aerr
 		}
 		starts = &t
 	}
 	if in.EndsAt != nil {
-		var t domain.Instant
-		if *in.EndsAt != "" {
-			var aerr *apiError
-			if t, aerr = parseTime("ends_at", *in.EndsAt); aerr != nil {
-				return nil, nil, nil, nil, aerr
+		if *in.EndsAt == "" {
+			noEnd = true
+		} else {
+			t, aerr := parseTime("ends_at", *in.EndsAt)
+			if aerr != nil {
+				return nil, nil, nil, false, nil, aerr
 			}
+			ends = &t
 		}
-		ends = &t
 	}
 	if in.Visibility != nil {
 		v, ok := domain.ParseVisibility(*in.Visibility)
 		if !ok {
-			return nil, nil, nil, nil, errorf(fasthttp.StatusBadRequest, "invalid_field", "visibility", "visibility must be public or invite_only, not %q", *in.Visibility)
+			return nil, nil, nil, false, nil, errorf(fasthttp.StatusBadRequest, "invalid_field", "visibility", "visibility must be public or invite_only, not %q", *in.Visibility)
 		}
 		vis = &v
 	}
-	return name, starts, ends, vis, nil
+	return name, starts, ends, noEnd, vis, nil
 }
 
 func (s *Server) addEvent(r *request) error {
@@ -189,7 +193,7 @@ func (s *Server) addEvent(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	name, starts, ends, vis, err := eventFields(&in)
+	name, starts, ends, _, vis, err := eventFields(&in)
 	if err != nil {
 		return err
 	}
@@ -202,7 +206,7 @@ func (s *Server) addEvent(r *request) error {
 	}
 	cmd.StartsAt = *starts
 	if ends != nil {
-		cmd.EndsAt = *ends
+		cmd.EndsAt, cmd.HasEnd = *ends, true
 	}
 	if in.Venue != nil {
 		cmd.Venue = *in.Venue
@@ -237,12 +241,12 @@ func (s *Server) updateEvent(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	name, starts, ends, vis, err := eventFields(&in)
+	name, starts, ends, noEnd, vis, err := eventFields(&in)
 	if err != nil {
 		return err
 	}
 	res, err := s.do(r, &domain.UpdateEvent{ID: r.param("e"), Name: name,
-		StartsAt: starts, EndsAt: ends, Venue: in.Venue, Visibility: vis})
+		StartsAt: starts, EndsAt: ends, ClearEnd: noEnd, Venue: in.Venue, Visibility: vis})
 	if err != nil {
 		return err
 	}

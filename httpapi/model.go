@@ -65,8 +65,12 @@ type eventJSON struct {
 }
 
 func toEvent(e domain.Event) eventJSON {
-	return eventJSON{ID: e.ID, Name: e.Name, StartsAt: jsonTime(e.StartsAt), EndsAt: jsonTime(e.EndsAt),
+	out := eventJSON{ID: e.ID, Name: e.Name, StartsAt: jsonTime(e.StartsAt),
 		Venue: e.Venue, Visibility: e.Visibility.String()}
+	if e.HasEnd() { // otherwise null
+		out.EndsAt = jsonTime(e.EndsAt)
+	}
+	return out
 }
 
 type eventIn struct {
