@@ -82,7 +82,21 @@ func requireRole(p Principal, min Role, action string) error {
 	return nil
 }
 
+// checkText checks a one-line text: names, tags, labels, venues. Besides
+// its length, it refuses the characters listed at hiddenChar, line breaks
+// and tabs included: names and venues go into WhatsApp template
+// parameters (which may not hold newlines or tabs) and CSV exports.
 func checkText(field, v string, max int, required bool) error {
+	return checkChars(field, v, max, required, false)
+}
+
+// checkNote checks a note: admin-only text, never sent to guests, so it
+// may run over several lines (LF, CR); nothing else checkText refuses.
+func checkNote(field, v string, max int) error {
+	return checkChars(field, v, max, false, true)
+}
+
+func checkChars(field, v string, max int, required, lines bool) error {
 	if required && strings.TrimSpace(v) == "" {
 		return invalid(field, "%s is required", field)
 	}
@@ -92,7 +106,33 @@ func checkText(field, v string, max int, required bool) error {
 	if utf8.RuneCountInString(v) > max {
 		return invalid(field, "%s is longer than %d characters", field, max)
 	}
+	n := 0
+	for _, r := range v {
+		n++
+		if hiddenChar(r) && !(lines && (r == '\n' || r == '\r')) {
+			return invalid(field, "%s has a control or invisible formatting character (%U, character %d); remove it", field, r, n)
+		}
+	}
 	return nil
+}
+
+// hiddenChar reports whether r is a control character (Unicode Cc: NUL,
+// tab, newline, DEL, C1) or an invisible format character that reorders or
+// hides text: bidi embeddings, overrides, isolates and marks (a name with
+// U+202E shows reversed), the zero-width space, the BOM, line and
+// paragraph separators, and the deprecated and annotation format
+// characters. Zero-width joiners (U+200C, U+200D) stay: Indic scripts and
+// emoji need them.
+func hiddenChar(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r == 0x061c, r == 0x200b, r == 0x200e, r == 0x200f, r == 0xfeff:
+		return true
+	case r >= 0x2028 && r <= 0x202e, r >= 0x2066 && r <= 0x206f, r >= 0xfff9 && r <= 0xfffb:
+		return true
+	}
+	return false
 }
 
 // ---- wedding and tokens ----
@@ -639,7 +679,10 @@ func (w *Wedding) unitShape(p Principal, id string, in *UnitInput, old *Unit, pr
 		}
 		if mi.Email != "" {
 			e := strings.TrimSpace(mi.Email)
-			if len(e) > maxEmailLen || !strings.Contains(e, "@") || strings.ContainsAny(e, " \t\r\n<>") {
+			if err := checkText(f+"email", e, maxEmailLen, false); err != nil {
+				return Unit{}, err
+			}
+			if len(e) > maxEmailLen || !strings.Contains(e, "@") || strings.ContainsAny(e, " <>") {
 				return Unit{}, invalid(f+"email", "email %s is not an address", quoteShort(e))
 			}
 			per.Email = e
@@ -937,7 +980,7 @@ func (c *SetRSVP) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	if c.Status > Maybe {
 		return nil, nil, invalid("status", "status must be yes, no, maybe or pending")
 	}
-	if err := checkText("note", c.Note, MaxNoteLen, false); err != nil {
+	if err := checkNote("note", c.Note, MaxNoteLen); err != nil {
 		return nil, nil, err
 	}
 	var hc int32
