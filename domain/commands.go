@@ -144,9 +144,30 @@ type CreateWedding struct {
 	ID       string // chosen by the engine, globally unique
 	Name     string
 	Slug     string
-	Date     string // YYYY-MM-DD
-	Timezone string // IANA name; checked against the tz database at the edge
+	Date     string // YYYY-MM-DD, in the years 2000 to 2100
+	Timezone string // IANA name (ValidZoneName); checked against the tz database at the edge
 	Region   string // ISO country for phone numbers, e.g. "IN"
+}
+
+// The years a wedding's date may fall in: earlier or later ones are typing
+// mistakes (or "0000-01-01"), never a wedding being planned.
+const (
+	minYear = 2000
+	maxYear = 2100
+)
+
+var zoneNameRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9_+-]*(?:/[A-Z][A-Za-z0-9_+-]*)*$`)
+
+// ValidZoneName reports whether tz has the form of a tz database zone name
+// ("Asia/Kolkata", "America/Argentina/Buenos_Aires", "Etc/GMT-5", "UTC"):
+// components that start with a capital letter, at most 64 bytes. It
+// refuses what time.LoadLocation would accept but is no zone of the
+// database: "Local" and "localtime" (the server's own zone, which would
+// move with the server), "Factory" (a placeholder), the database's helper
+// files and trees ("posixrules", "posix/…", "right/…") and paths. Whether
+// the zone exists is for the caller to check (the domain reads no files).
+func ValidZoneName(tz string) bool {
+	return len(tz) <= 64 && tz != "Local" && tz != "Factory" && zoneNameRE.MatchString(tz)
 }
 
 func (c *CreateWedding) decide(w *Wedding, m Meta) ([]Change, any, error) {
@@ -165,11 +186,16 @@ func (c *CreateWedding) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	if !slugRE.MatchString(c.Slug) {
 		return nil, nil, invalid("slug", "slug must be 1-64 lower-case letters, digits and inner dashes")
 	}
-	if _, err := time.Parse("2006-01-02", c.Date); err != nil {
+	if d, err := time.Parse("2006-01-02", c.Date); err != nil {
 		return nil, nil, invalid("date", "date must be YYYY-MM-DD")
+	} else if d.Year() < minYear || d.Year() > maxYear {
+		return nil, nil, invalid("date", "date must be a day in the years %d to %d, not %s", minYear, maxYear, c.Date)
 	}
 	if c.Timezone == "" {
 		c.Timezone = "Asia/Kolkata"
+	}
+	if !ValidZoneName(c.Timezone) {
+		return nil, nil, invalid("timezone", "timezone must be a zone of the tz database like Asia/Kolkata or UTC, not %s", quoteShort(c.Timezone))
 	}
 	if c.Region == "" {
 		c.Region = "IN"

@@ -206,12 +206,13 @@ type Event struct {
 func (e *Event) HasEnd() bool { return e.EndsAt != 0 }
 
 // The times an event may have: from MinEventTime to before MaxEventTime
-// (the years 2000 to 2100, in UTC). Earlier times are a client's mistake
-// (a zero or Unix-epoch time, seconds read as milliseconds), never a
-// wedding; refusing them keeps 0 free to mean "no end".
+// (the years 2000 to 2100, in UTC, as a wedding's date). Earlier times are
+// a client's mistake (a zero or Unix-epoch time, seconds read as
+// milliseconds), never a wedding; refusing them keeps 0 free to mean "no
+// end".
 var (
-	MinEventTime = At(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
-	MaxEventTime = At(time.Date(2101, 1, 1, 0, 0, 0, 0, time.UTC))
+	MinEventTime = At(time.Date(minYear, 1, 1, 0, 0, 0, 0, time.UTC))
+	MaxEventTime = At(time.Date(maxYear+1, 1, 1, 0, 0, 0, 0, time.UTC))
 )
 
 // Person is a member of a guest unit.

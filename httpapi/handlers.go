@@ -37,6 +37,11 @@ func (s *Server) createWedding(r *request) error {
 		return err
 	}
 	if in.Timezone != "" {
+		// The name's form first (the domain's rule: no "Local", no paths),
+		// so that only zone names reach the tz database on disk.
+		if !domain.ValidZoneName(in.Timezone) {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "timezone", "timezone must be a zone of the tz database like Asia/Kolkata or UTC, not %q", in.Timezone)
+		}
 		if _, err := time.LoadLocation(in.Timezone); err != nil {
 			return errorf(fasthttp.StatusBadRequest, "invalid_field", "timezone", "timezone must be an IANA name like Asia/Kolkata, not %q", in.Timezone)
 		}
