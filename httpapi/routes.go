@@ -108,16 +108,14 @@ func (s *Server) register() {
 	s.routes = s.table()
 	for _, rt := range s.routes {
 		s.router.Handle(rt.method, rt.path, s.wrap(rt))
+		s.probe.Handle(rt.method, rt.path, func(c *fasthttp.RequestCtx) { c.SetUserValue(probeRoute{}, rt) })
 	}
 }
 
 // wrap runs the parts every route shares: request id, body limit, auth,
 // idempotency, the request timeout, metrics and the request's log line.
 func (s *Server) wrap(rt *route) fasthttp.RequestHandler {
-	limit := rt.bodyLimit
-	if limit == 0 {
-		limit = s.cfg.MaxBodyBytes
-	}
+	limit := s.bodyLimit(rt)
 	obs := s.metrics.route(rt.method, rt.path)
 	return func(rc *fasthttp.RequestCtx) {
 		start := time.Now()
@@ -142,14 +140,12 @@ func (s *Server) wrap(rt *route) fasthttp.RequestHandler {
 	}
 }
 
+// serve checks readiness and the token, then reads the body (see
+// readBody): a request refused before gets its body unread.
 func (s *Server) serve(rt *route, r *request, limit int) {
 	rc := r.rc
-	if len(rc.Request.Body()) > limit {
-		writeError(rc, errorf(fasthttp.StatusRequestEntityTooLarge, "body_too_large", "", "the request body is larger than this route's limit of %d bytes", limit))
-		return
-	}
 	if rt.access != public && !s.ready.Load() {
-		writeError(rc, errNotReady)
+		refuse(rc, errNotReady)
 		return
 	}
 	r.timeout = s.cfg.RequestTimeout
@@ -157,14 +153,18 @@ func (s *Server) serve(rt *route, r *request, limit int) {
 	if rt.access != public {
 		by, view, aerr := s.authenticate(r, r.wedding)
 		if aerr != nil {
-			writeError(rc, aerr)
+			refuse(rc, aerr)
 			return
 		}
 		if rt.access == rootOnly && by.Role != domain.RoleRoot {
-			writeError(rc, errorf(fasthttp.StatusForbidden, "forbidden", "", "only the operator's root token may do this"))
+			refuse(rc, errorf(fasthttp.StatusForbidden, "forbidden", "", "only the operator's root token may do this"))
 			return
 		}
 		r.by, r.view = by, view
+	}
+	if aerr := readBody(rc, limit); aerr != nil {
+		refuse(rc, aerr)
+		return
 	}
 	run := func() {
 		if err := rt.handle(s, r); err != nil {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"io"
 	"net"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,9 +130,13 @@ func (c Config) withDefaults() Config {
 
 // Server is the admin JSON API over fasthttp.
 type Server struct {
-	cfg     Config
-	eng     Engine
-	router  *router.Router
+	cfg    Config
+	eng    Engine
+	router *router.Router
+	// probe has the routes of router, each handled by a function that
+	// names its route: admit finds a request's route from its headers.
+	probe   *router.Router
+	probes  sync.Pool // of *fasthttp.RequestCtx, to hold the probe's {w}
 	srv     *fasthttp.Server
 	routes  []*route
 	metrics *httpMetrics
@@ -143,7 +151,8 @@ type Server struct {
 // SetReady(true).
 func New(eng Engine, cfg Config) *Server {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, eng: eng, router: router.New(),
+	s := &Server{cfg: cfg, eng: eng, router: router.New(), probe: router.New(),
+		probes:  sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }},
 		idem:    newIdempotency(cfg.IdempotencyTTL, cfg.IdempotencyMaxKeys, cfg.IdempotencyMaxBytes, cfg.Now),
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
@@ -153,10 +162,10 @@ func New(eng Engine, cfg Config) *Server {
 	s.router.RedirectFixedPath = false
 	s.router.HandleOPTIONS = false
 	s.router.NotFound = func(ctx *fasthttp.RequestCtx) {
-		writeError(ctx, errorf(fasthttp.StatusNotFound, "not_found", "", "no route %s %s; see /openapi.json", ctx.Method(), ctx.Path()))
+		refuse(ctx, errorf(fasthttp.StatusNotFound, "not_found", "", "no route %s %s; see /openapi.json", ctx.Method(), ctx.Path()))
 	}
 	s.router.MethodNotAllowed = func(ctx *fasthttp.RequestCtx) {
-		writeError(ctx, errorf(fasthttp.StatusMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s; see /openapi.json", ctx.Method(), ctx.Path()))
+		refuse(ctx, errorf(fasthttp.StatusMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s; see /openapi.json", ctx.Method(), ctx.Path()))
 	}
 	s.router.PanicHandler = func(ctx *fasthttp.RequestCtx, v any) {
 		s.cfg.Logger.Error().Interface("panic", v).Str("route", string(ctx.Path())).Msg("handler panicked")
@@ -165,16 +174,29 @@ func New(eng Engine, cfg Config) *Server {
 	s.register()
 	maxBody := max(cfg.MaxBodyBytes, cfg.BatchBodyBytes)
 	s.srv = &fasthttp.Server{
-		Handler:               s.router.Handler,
-		Name:                  "parinaya",
-		ReadTimeout:           cfg.ReadTimeout,
-		WriteTimeout:          cfg.WriteTimeout,
-		IdleTimeout:           cfg.IdleTimeout,
-		MaxRequestBodySize:    maxBody,
-		NoDefaultServerHeader: true,
-		NoDefaultDate:         true,
-		ReduceMemoryUsage:     false,
-		CloseOnShutdown:       true,
+		Handler:      s.router.Handler,
+		Name:         "parinaya",
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout:  cfg.IdleTimeout,
+		// NB: without streaming, fasthttp reserves a body's declared length
+		// (up to MaxRequestBodySize, the same for every route) and reads it
+		// before any handler runs: before the token and the route's own
+		// limit are checked. Streamed, a body is read by serve, after
+		// both, as it arrives; admit keeps fasthttp from reading any of a
+		// body serve will refuse. MaxRequestBodySize then only caps
+		// fasthttp's prefetch (at most 8 KiB).
+		StreamRequestBody:  true,
+		HeaderReceived:     s.admit,
+		MaxRequestBodySize: maxBody,
+		// The API takes JSON only: a multipart body would otherwise be
+		// parsed (into memory and temporary files) before admit's verdict
+		// is applied.
+		DisablePreParseMultipartForm: true,
+		NoDefaultServerHeader:        true,
+		NoDefaultDate:                true,
+		ReduceMemoryUsage:            false,
+		CloseOnShutdown:              true,
 		// fasthttp's own lines (connections it drops) go to our logger,
 		// not to the process's global log.
 		Logger: &s.cfg.Logger,
@@ -192,8 +214,12 @@ func New(eng Engine, cfg Config) *Server {
 // Handler is the server's request handler (for tests and embedding).
 func (s *Server) Handler() fasthttp.RequestHandler { return s.srv.Handler }
 
-// Serve serves HTTP on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+// Serve serves HTTP on ln until Shutdown. Its connections close lingering
+// after a refused body (see lingerConn).
+func (s *Server) Serve(ln net.Listener) error {
+	return s.srv.Serve(lingerListener{Listener: ln, time: min(s.cfg.ReadTimeout, maxLinger),
+		bytes: int64(max(s.cfg.MaxBodyBytes, s.cfg.BatchBodyBytes))})
+}
 
 // Shutdown stops accepting connections and waits (up to ctx) for the
 // requests in flight to finish.
@@ -221,7 +247,12 @@ func (s *Server) Routes() map[string][]string {
 // all gets 401. The view it returns (nil for root) is the token's own
 // wedding's, so a read can reuse it.
 func (s *Server) authenticate(r *request, weddingID string) (domain.Principal, *domain.View, *apiError) {
-	tok := bearer(r.rc)
+	return s.authenticateToken(bearer(r.rc), weddingID, r.context)
+}
+
+// authenticateToken is authenticate for a token; ctx makes the context of
+// a wedding's activation, if it needs one.
+func (s *Server) authenticateToken(tok []byte, weddingID string, ctx func() context.Context) (domain.Principal, *domain.View, *apiError) {
 	if len(tok) == 0 {
 		return domain.Principal{}, nil, errUnauthorized
 	}
@@ -234,7 +265,7 @@ func (s *Server) authenticate(r *request, weddingID string) (domain.Principal, *
 	if tw == "" {
 		return domain.Principal{}, nil, errUnauthorized
 	}
-	v, err := s.view(r, tw)
+	v, err := s.viewWith(tw, ctx)
 	if err != nil {
 		if errors.Is(err, actors.ErrWeddingNotFound) {
 			return domain.Principal{}, nil, errUnauthorized
@@ -256,15 +287,21 @@ func (s *Server) authenticate(r *request, weddingID string) (domain.Principal, *
 // view is the wedding's published view: straight from memory when the
 // wedding is active, else through the engine (which activates it).
 func (s *Server) view(r *request, weddingID string) (*domain.View, error) {
+	return s.viewWith(weddingID, r.context)
+}
+
+func (s *Server) viewWith(weddingID string, ctx func() context.Context) (*domain.View, error) {
 	if v := s.eng.ActiveView(weddingID); v != nil {
 		return v, nil
 	}
-	return s.eng.View(r.context(), weddingID)
+	return s.eng.View(ctx(), weddingID)
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.
-func bearer(rc *fasthttp.RequestCtx) []byte {
-	h := rc.Request.Header.Peek("Authorization")
+func bearer(rc *fasthttp.RequestCtx) []byte { return bearerOf(&rc.Request.Header) }
+
+func bearerOf(hdr *fasthttp.RequestHeader) []byte {
+	h := hdr.Peek("Authorization")
 	const prefix = "Bearer "
 	if len(h) <= len(prefix) || !equalFoldASCII(h[:len(prefix)], prefix) {
 		return nil
@@ -283,4 +320,301 @@ func equalFoldASCII(b []byte, s string) bool {
 		}
 	}
 	return true
+}
+
+// Request bodies. A body is read by serve, after the request's route is
+// found and its token checked, bounded by the route's own limit, and as it
+// arrives: memory follows the bytes a client sent, not the length it
+// declared. Before that, admit (fasthttp's HeaderReceived, which runs on
+// the headers alone) keeps fasthttp from reading any of a body that serve
+// would refuse: no route, no valid token, or a declared length over the
+// route's limit. Such a request is answered from its headers and its
+// connection closed, its body never read into memory (see lingerConn).
+
+// withheldHeader is set by admit on a request whose body it withholds, to
+// the length the request declared (-1: chunked). A client that sends it
+// itself only gets its own request refused.
+const withheldHeader = "X-Parinaya-Withheld-Body"
+
+// bodyChunk is the most memory a body gets before its bytes arrive; it
+// then grows by doubling with what arrives.
+const bodyChunk = 64 << 10
+
+// admit runs when a request's headers have arrived, before fasthttp reads
+// its body. A request that serve will refuse before reading its body gets
+// it withheld: fasthttp then reads none of it (nor asks for it with 100
+// Continue), and closes the connection after the answer, so the unread
+// body is never parsed as a next request. Requests without a body (the
+// GETs) pass untouched.
+func (s *Server) admit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if n := h.ContentLength(); n != 0 && n != -2 && !s.mayRead(h, n) {
+		h.Set(withheldHeader, strconv.Itoa(n))
+		h.SetContentLength(0)
+		h.Del("Expect")
+		h.SetConnectionClose()
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// mayRead says whether serve will read the body (of declared length n, -1
+// for chunked) of the request with headers h. It refuses what serve
+// refuses before reading: no route, a declared length over the route's
+// limit, and (on non-public routes) not ready, no valid token for the
+// route's wedding, or a wedding's token on the operator's routes.
+func (s *Server) mayRead(h *fasthttp.RequestHeader, n int) bool {
+	rt, w := s.lookup(h)
+	if rt == nil || n > s.bodyLimit(rt) {
+		return false
+	}
+	if rt.access == public {
+		return true
+	}
+	if !s.ready.Load() {
+		return false
+	}
+	var cancel context.CancelFunc
+	by, _, aerr := s.authenticateToken(bearerOf(h), w, func() context.Context {
+		ctx, c := context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
+		cancel = c
+		return ctx
+	})
+	if cancel != nil {
+		cancel()
+	}
+	return aerr == nil && (rt.access != rootOnly || by.Role == domain.RoleRoot)
+}
+
+// probeRoute is the user value under which a probe handler names its route.
+type probeRoute struct{}
+
+// lookup finds the route of a request from its headers as the router will
+// (the same paths in a router of the same kind), and its {w}.
+func (s *Server) lookup(h *fasthttp.RequestHeader) (*route, string) {
+	u := fasthttp.AcquireURI()
+	defer fasthttp.ReleaseURI(u)
+	if err := u.Parse(h.Host(), h.RequestURI()); err != nil {
+		return nil, ""
+	}
+	path := string(u.PathOriginal())
+	// No ctx for Lookup: it would copy and box every path parameter; only
+	// {w} is wanted, and pathParam finds it in path.
+	handle, _ := s.probe.Lookup(string(h.Method()), path, nil)
+	if handle == nil {
+		return nil, ""
+	}
+	c := s.probes.Get().(*fasthttp.RequestCtx)
+	handle(c)
+	rt, _ := c.UserValue(probeRoute{}).(*route)
+	c.ResetUserValues()
+	s.probes.Put(c)
+	if rt == nil {
+		return nil, ""
+	}
+	return rt, pathParam(rt.path, path, "{w}")
+}
+
+// pathParam is the segment of path that a route's pattern (which path
+// matched) has as param ("{w}"), or "" if it has none.
+func pathParam(pattern, path, param string) string {
+	i := strings.Index(pattern, param)
+	if i < 0 {
+		return ""
+	}
+	for range strings.Count(pattern[:i], "/") {
+		j := strings.IndexByte(path, '/')
+		if j < 0 {
+			return ""
+		}
+		path = path[j+1:]
+	}
+	if j := strings.IndexByte(path, '/'); j >= 0 {
+		path = path[:j]
+	}
+	return path
+}
+
+// bodyLimit is the most bytes of body rt takes.
+func (s *Server) bodyLimit(rt *route) int {
+	if rt.bodyLimit > 0 {
+		return rt.bodyLimit
+	}
+	return s.cfg.MaxBodyBytes
+}
+
+// readBody reads the request's body into the request, where handlers find
+// it (PostBody), refusing one over limit. fasthttp streams bodies: until
+// this has run, PostBody would read the whole stream without a bound.
+func readBody(rc *fasthttp.RequestCtx, limit int) *apiError {
+	h := &rc.Request.Header
+	n := h.ContentLength()
+	if n == 0 && h.ConnectionClose() {
+		if v := h.Peek(withheldHeader); v != nil {
+			if declared, err := strconv.Atoi(string(v)); err == nil && declared > limit {
+				return bodyTooLarge(limit)
+			}
+			// admit withheld a body serve would read: the server became
+			// ready, or a token valid, in between. Rare; the retry is read.
+			return errNotReady
+		}
+	}
+	stream := rc.RequestBodyStream()
+	if stream == nil { // not streamed: a handler called without fasthttp.Server
+		if len(rc.Request.Body()) > limit {
+			return bodyTooLarge(limit)
+		}
+		return nil
+	}
+	if n > limit {
+		return bodyTooLarge(limit)
+	}
+	body, err := readLimited(stream, n, limit)
+	if err != nil {
+		return bodyError(err, limit)
+	}
+	rc.Request.SetBodyRaw(body)
+	return nil
+}
+
+// errBodyTooLarge is readLimited's refusal of a body over its limit.
+var errBodyTooLarge = errors.New("httpapi: request body over its limit")
+
+// readLimited reads a body of n bytes (-1: until EOF) from r, at most
+// limit of them. Its buffer starts at bodyChunk at most and doubles as the
+// bytes arrive, so a declared length reserves nothing by itself.
+func readLimited(r io.Reader, n, limit int) ([]byte, error) {
+	size := min(limit+1, bodyChunk)
+	if n >= 0 {
+		size = min(n, bodyChunk)
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) == n {
+				return buf, nil
+			}
+			if len(buf) > limit {
+				return nil, errBodyTooLarge
+			}
+			next := min(2*cap(buf), limit+1)
+			if n >= 0 {
+				next = min(next, n)
+			}
+			buf = append(make([]byte, 0, next), buf...)
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		switch {
+		case err == io.EOF && len(buf) > limit:
+			return nil, errBodyTooLarge
+		case err == io.EOF && n >= 0 && len(buf) < n:
+			return nil, io.ErrUnexpectedEOF
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+func bodyTooLarge(limit int) *apiError {
+	return errorf(fasthttp.StatusRequestEntityTooLarge, "body_too_large", "", "the request body is larger than this route's limit of %d bytes", limit)
+}
+
+// bodyError is the answer to a body that could not be read.
+func bodyError(err error, limit int) *apiError {
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		return bodyTooLarge(limit)
+	case isTimeout(err):
+		return errRequestTimeout
+	}
+	return errorf(fasthttp.StatusBadRequest, "bad_request", "", "the request body could not be read: it ended before its declared length, or its chunked encoding is malformed")
+}
+
+var errRequestTimeout = &apiError{Status: fasthttp.StatusRequestTimeout, Code: "request_timeout",
+	Message: "the request did not arrive in full within the server's read timeout; send it again"}
+
+// isTimeout says whether err is a connection's read deadline passing.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// refuse answers ae to a request whose body may be unread, closing the
+// connection after the answer: reading a body that will not be used is
+// what a client declaring a huge one wants.
+func refuse(rc *fasthttp.RequestCtx, ae *apiError) {
+	writeError(rc, ae)
+	if unreadBody(rc) {
+		rc.SetConnectionClose()
+		lingerAfter(rc)
+	}
+}
+
+// unreadBody says whether the request has a body not read into memory:
+// withheld by admit, or streamed and not (fully) read by readBody.
+func unreadBody(rc *fasthttp.RequestCtx) bool {
+	h := &rc.Request.Header
+	switch n := h.ContentLength(); {
+	case n > 0 || n == -1:
+		return rc.RequestBodyStream() != nil
+	case n == 0:
+		return h.ConnectionClose() && h.Peek(withheldHeader) != nil
+	}
+	return false
+}
+
+// maxLinger bounds a lingering close (see lingerConn).
+const maxLinger = 2 * time.Second
+
+// lingerListener's connections close lingering when asked (lingerAfter).
+type lingerListener struct {
+	net.Listener
+	time  time.Duration
+	bytes int64
+}
+
+func (l lingerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &lingerConn{Conn: c, time: l.time, bytes: l.bytes}, nil
+}
+
+// lingerConn closes lingering once asked: it sends the end of its answer
+// (FIN), then discards what the client still sends (at most bytes, for at
+// most time) before it closes. A connection closed with unread bytes in
+// its socket answers them with a reset, which can reach a client still
+// sending its body before it reads the answer: it would see "connection
+// reset" instead of the 401 or 413. The bytes discarded are never kept;
+// the read goes through a small pooled buffer (io.Discard's).
+type lingerConn struct {
+	net.Conn
+	time   time.Duration
+	bytes  int64
+	linger atomic.Bool
+}
+
+// lingerAfter makes the request's connection close lingering.
+func lingerAfter(rc *fasthttp.RequestCtx) {
+	if c, ok := rc.Conn().(*lingerConn); ok {
+		c.linger.Store(true)
+	}
+}
+
+func (c *lingerConn) Close() error {
+	cw, ok := c.Conn.(interface{ CloseWrite() error })
+	if !c.linger.Load() || !ok || cw.CloseWrite() != nil {
+		return c.Conn.Close()
+	}
+	go func() {
+		_ = c.Conn.SetReadDeadline(time.Now().Add(c.time))
+		_, _ = io.CopyN(io.Discard, c.Conn, c.bytes)
+		_ = c.Conn.Close()
+	}()
+	return nil
 }
