@@ -57,3 +57,30 @@ func BenchmarkExecuteRSVP(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkListUnits measures a search of the guest list (?q=) in a
+// wedding of 1,000 units of two members, one with a phone: by name, by a
+// phone's digits, and by a phone written as people write it.
+//
+//	go test -run='^$' -bench=BenchmarkListUnits -benchmem -count=10 ./domain
+func BenchmarkListUnits(b *testing.B) {
+	f := newFixture(b)
+	batch := make([]domain.UnitInput, 1000)
+	for i := range batch {
+		batch[i] = domain.UnitInput{Side: domain.Side(i % 3), Members: []domain.MemberInput{
+			{Name: "guest " + strconv.Itoa(i), Phone: phone(i)},
+			{Name: "plus one " + strconv.Itoa(i)},
+		}}
+	}
+	f.must(admin, &domain.AddUnits{Units: batch})
+	for _, q := range []string{"", "guest 512", "9876500512", "098765 00512", "+91 98765 00512", "00512"} {
+		b.Run("q="+q, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := (domain.ListUnits{Filter: domain.UnitFilter{Q: q, Limit: 100}}).Run(f.w, admin); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -60,6 +61,66 @@ func maybePhone(raw string) bool {
 		}
 	}
 	return digits > 0 && digits <= maxPhoneDigits
+}
+
+// phoneQuery is a guest-list search (?q=) read as a phone. People search
+// the way they write numbers ("98765 43210", "098765…", "+91 98765
+// 43210"); stored phones are E.164.
+type phoneQuery struct {
+	digits string // the query's digits, separators dropped
+	plus   bool   // typed with a leading plus: digits start the number
+	e164   string // the whole number the query is in the wedding's region, if it is one
+	trunk  string // "+<country code><national digits>" when the query starts with the region's trunk prefix
+}
+
+// readPhoneQuery reads q as a phone search: digits with spaces, dashes,
+// brackets and dots between them, and a plus before the first digit. It
+// reports false for anything else (a name), which is then not parsed.
+func readPhoneQuery(q, region string) (phoneQuery, bool) {
+	var pq phoneQuery
+	digits := make([]byte, 0, len(q))
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case r == '+' && len(digits) == 0 && !pq.plus:
+			pq.plus = true
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return phoneQuery{}, false
+		}
+	}
+	if len(digits) == 0 {
+		return phoneQuery{}, false
+	}
+	pq.digits = string(digits)
+	if e164, err := NormalizePhone(q, region, ""); err == nil {
+		pq.e164 = e164
+		return pq, true
+	}
+	if ndd := phonenumbers.GetNddPrefixForRegion(region, true); !pq.plus && ndd != "" &&
+		len(pq.digits) > len(ndd) && strings.HasPrefix(pq.digits, ndd) {
+		pq.trunk = "+" + strconv.Itoa(phonenumbers.GetCountryCodeForRegion(region)) + pq.digits[len(ndd):]
+	}
+	return pq, true
+}
+
+// matches reports whether an E.164 phone is what q looks for: the number
+// q is, when it is a whole one; otherwise one that starts with what was
+// typed after a plus or a trunk prefix, or (without a plus) one whose
+// digits hold the query's.
+func (q *phoneQuery) matches(phone string) bool {
+	switch {
+	case q.e164 != "":
+		return phone == q.e164
+	case phone == "":
+		return false
+	case q.plus:
+		return len(phone) > len(q.digits) && phone[0] == '+' && strings.HasPrefix(phone[1:], q.digits)
+	case q.trunk != "" && strings.HasPrefix(phone, q.trunk):
+		return true
+	}
+	return strings.Contains(phone, q.digits)
 }
 
 // ValidRegion reports whether region is a country code the phone parser

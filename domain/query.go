@@ -82,7 +82,7 @@ func (ListEvents) Run(w *Wedding, p Principal) (any, error) { return slices.Clon
 type UnitFilter struct {
 	Side    *Side
 	Tag     string
-	Q       string // substring of a unit or member name (case-insensitive), or of a phone
+	Q       string // substring of a unit or member name (case-insensitive), or a phone as people write it (see readPhoneQuery)
 	EventID string // invited to this event
 	Status  *RSVPStatus
 	After   string // cursor: units with id > After
@@ -106,6 +106,13 @@ func (q ListUnits) Run(w *Wedding, p Principal) (any, error) {
 		f.Limit = 100
 	}
 	needle := strings.ToLower(strings.TrimSpace(f.Q))
+	// A query shaped like a phone is read once, not per unit (parsing it
+	// costs ~20 µs); a name is never parsed.
+	pq, isPhone := readPhoneQuery(strings.TrimSpace(f.Q), w.Info.Region)
+	var phoneQ *phoneQuery
+	if isPhone {
+		phoneQ = &pq
+	}
 	var match []*Unit
 	for _, u := range w.Units {
 		if !p.SeesSide(u.Side) || u.ID <= f.After && f.After != "" {
@@ -119,7 +126,7 @@ func (q ListUnits) Run(w *Wedding, p Principal) (any, error) {
 				continue
 			}
 		}
-		if needle != "" && !unitMatches(u, needle) {
+		if needle != "" && !unitMatches(u, needle, phoneQ) {
 			continue
 		}
 		match = append(match, u)
@@ -146,12 +153,14 @@ func unitHasRSVP(u *Unit, eventID string, st *RSVPStatus) bool {
 	return false
 }
 
-func unitMatches(u *Unit, needle string) bool {
+// unitMatches reports whether the unit's or a member's name holds needle,
+// or (phone non-nil) a member's phone is what it looks for.
+func unitMatches(u *Unit, needle string, phone *phoneQuery) bool {
 	if strings.Contains(strings.ToLower(u.Name), needle) {
 		return true
 	}
 	for _, m := range u.Members {
-		if strings.Contains(strings.ToLower(m.Name), needle) || (m.Phone != "" && strings.Contains(m.Phone, needle)) {
+		if strings.Contains(strings.ToLower(m.Name), needle) || phone != nil && phone.matches(m.Phone) {
 			return true
 		}
 	}
