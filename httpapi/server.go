@@ -193,6 +193,7 @@ func New(eng Engine, cfg Config) *Server {
 		// parsed (into memory and temporary files) before admit's verdict
 		// is applied.
 		DisablePreParseMultipartForm: true,
+		ReadBufferSize:               readBufferBytes,
 		NoDefaultServerHeader:        true,
 		NoDefaultDate:                true,
 		ReduceMemoryUsage:            false,
@@ -200,16 +201,39 @@ func New(eng Engine, cfg Config) *Server {
 		// fasthttp's own lines (connections it drops) go to our logger,
 		// not to the process's global log.
 		Logger: &s.cfg.Logger,
-		ErrorHandler: func(ctx *fasthttp.RequestCtx, err error) {
-			if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-				writeError(ctx, errorf(fasthttp.StatusRequestEntityTooLarge, "body_too_large", "", "the request body is larger than %d bytes", maxBody))
-				return
-			}
-			writeError(ctx, errorf(fasthttp.StatusBadRequest, "bad_request", "", "the HTTP request could not be parsed: %v", err))
-		},
+		// fasthttp's errors quote up to 4 KB of the raw request, bearer
+		// token included: not in its log lines either.
+		SecureErrorLogMessage: true,
+		ErrorHandler:          unreadable,
 	}
 	return s
 }
+
+// unreadable answers a request fasthttp could not read (it closes the
+// connection then). Its error quotes the request's own bytes, a bearer
+// token among them: the answer says only what kind of failure it was.
+func unreadable(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.As(err, &small):
+		writeError(ctx, errorf(fasthttp.StatusRequestHeaderFieldsTooLarge, "headers_too_large", "",
+			"the request line and headers are larger than the server reads (%d bytes); send fewer or shorter headers", readBufferBytes))
+	case isTimeout(err):
+		writeError(ctx, errRequestTimeout)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeError(ctx, errorf(fasthttp.StatusRequestEntityTooLarge, "body_too_large", "", "the request body is larger than the server takes"))
+	default:
+		writeError(ctx, errorf(fasthttp.StatusBadRequest, "bad_request", "",
+			"the HTTP request could not be read: check its request line, its headers (Host is required) and its body's framing"))
+	}
+	// The client may still be sending (a header block over the buffer, a
+	// body): let it read this answer rather than a reset.
+	lingerAfter(ctx)
+}
+
+// readBufferBytes is fasthttp's default read buffer, the most a request
+// line and its headers may take.
+const readBufferBytes = 4096
 
 // Handler is the server's request handler (for tests and embedding).
 func (s *Server) Handler() fasthttp.RequestHandler { return s.srv.Handler }
