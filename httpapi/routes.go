@@ -104,11 +104,22 @@ func (s *Server) table() []*route {
 	}
 }
 
+// register routes the table. Every GET also answers HEAD (RFC 9110 9.3.2):
+// the same handler, under its own method in the metrics and logs; fasthttp
+// drops a HEAD answer's body and keeps its headers, Content-Length too.
 func (s *Server) register() {
 	s.routes = s.table()
-	for _, rt := range s.routes {
+	handle := func(rt *route) {
 		s.router.Handle(rt.method, rt.path, s.wrap(rt))
 		s.probe.Handle(rt.method, rt.path, func(c *fasthttp.RequestCtx) { c.SetUserValue(probeRoute{}, rt) })
+	}
+	for _, rt := range s.routes {
+		handle(rt)
+		if rt.method == fasthttp.MethodGet {
+			head := *rt
+			head.method = fasthttp.MethodHead
+			handle(&head)
+		}
 	}
 }
 

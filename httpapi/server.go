@@ -165,7 +165,11 @@ func New(eng Engine, cfg Config) *Server {
 		refuse(ctx, errorf(fasthttp.StatusNotFound, "not_found", "", "no route %s %s; see /openapi.json", ctx.Method(), ctx.Path()))
 	}
 	s.router.MethodNotAllowed = func(ctx *fasthttp.RequestCtx) {
+		// The router set Allow (RFC 9110 15.5.6); writeError starts the
+		// answer afresh.
+		allow := string(ctx.Response.Header.Peek("Allow"))
 		refuse(ctx, errorf(fasthttp.StatusMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s; see /openapi.json", ctx.Method(), ctx.Path()))
+		ctx.Response.Header.Set("Allow", allow)
 	}
 	s.router.PanicHandler = func(ctx *fasthttp.RequestCtx, v any) {
 		s.cfg.Logger.Error().Interface("panic", v).Str("route", string(ctx.Path())).Msg("handler panicked")
@@ -256,11 +260,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Routes lists the registered paths by method (for the OpenAPI coverage
-// test and the docs). The map is a copy.
+// test and the docs). The map is a copy. HEAD, which every GET also
+// answers, is not listed: it is the GET without its body.
 func (s *Server) Routes() map[string][]string {
 	out := map[string][]string{}
 	for m, paths := range s.router.List() {
-		out[m] = slices.Clone(paths)
+		if m != fasthttp.MethodHead {
+			out[m] = slices.Clone(paths)
+		}
 	}
 	return out
 }
