@@ -20,7 +20,17 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	handler  fasthttp.RequestHandler
+	// unmatched counts the router's 404 and 405 answers, by method.
+	unmatched map[string]*routeMetrics
 }
+
+// unmatchedRoute is the route label of requests no route matched. Their
+// own path, and a method outside unmatchedMethods ("other"), would give
+// the series as many labels as clients care to send.
+const unmatchedRoute = "unmatched"
+
+var unmatchedMethods = []string{fasthttp.MethodGet, fasthttp.MethodHead, fasthttp.MethodPost, fasthttp.MethodPut,
+	fasthttp.MethodPatch, fasthttp.MethodDelete, fasthttp.MethodOptions, fasthttp.MethodConnect, fasthttp.MethodTrace, "other"}
 
 func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
 	m := &httpMetrics{
@@ -35,6 +45,10 @@ func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
 		}, []string{"route", "method", "status"}),
 	}
 	reg.MustRegister(m.requests, m.latency)
+	m.unmatched = make(map[string]*routeMetrics, len(unmatchedMethods))
+	for _, method := range unmatchedMethods {
+		m.unmatched[method] = m.route(method, unmatchedRoute)
+	}
 	// Process and Go runtime series, unless the caller registered them.
 	// Beside the default series: the live heap after the last collection and
 	// the next collection's goal, the figures that say how much memory the
@@ -79,6 +93,16 @@ func (r *routeMetrics) observe(status int, d time.Duration) {
 	}
 	s.count.Inc()
 	s.dur.Observe(d.Seconds())
+}
+
+// observeUnmatched counts an answer of the router's own (404, 405), timed
+// from the request's arrival.
+func (m *httpMetrics) observeUnmatched(ctx *fasthttp.RequestCtx) {
+	r, ok := m.unmatched[string(ctx.Method())]
+	if !ok {
+		r = m.unmatched["other"]
+	}
+	r.observe(ctx.Response.StatusCode(), time.Since(ctx.Time()))
 }
 
 func (s *Server) metricsPage(r *request) error {

@@ -163,6 +163,7 @@ func New(eng Engine, cfg Config) *Server {
 	s.router.HandleOPTIONS = false
 	s.router.NotFound = func(ctx *fasthttp.RequestCtx) {
 		refuse(ctx, errorf(fasthttp.StatusNotFound, "not_found", "", "no route %s %s; see /openapi.json", ctx.Method(), ctx.Path()))
+		s.metrics.observeUnmatched(ctx)
 	}
 	s.router.MethodNotAllowed = func(ctx *fasthttp.RequestCtx) {
 		// The router set Allow (RFC 9110 15.5.6); writeError starts the
@@ -170,6 +171,7 @@ func New(eng Engine, cfg Config) *Server {
 		allow := string(ctx.Response.Header.Peek("Allow"))
 		refuse(ctx, errorf(fasthttp.StatusMethodNotAllowed, "method_not_allowed", "", "%s is not allowed on %s; see /openapi.json", ctx.Method(), ctx.Path()))
 		ctx.Response.Header.Set("Allow", allow)
+		s.metrics.observeUnmatched(ctx)
 	}
 	s.router.PanicHandler = func(ctx *fasthttp.RequestCtx, v any) {
 		s.cfg.Logger.Error().Interface("panic", v).Str("route", string(ctx.Path())).Msg("handler panicked")
