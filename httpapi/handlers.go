@@ -134,6 +134,7 @@ func (s *Server) issueToken(r *request) error {
 		return err
 	}
 	t := res.Value.(domain.Token)
+	r.rc.Response.Header.Set("Cache-Control", "no-store")
 	writeJSON(r.rc, fasthttp.StatusCreated, tokenJSON{ID: t.ID, Token: token, Role: t.Role.String(),
 		Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)})
 	return nil
