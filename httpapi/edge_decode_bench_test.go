@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -37,4 +38,18 @@ func batchBody(n int) []byte {
 		panic(err)
 	}
 	return body
+}
+
+// BenchmarkCheckKeys_Batch: the exact-key pass of decode alone (checkKeys)
+// on the same body: its share of BenchmarkDecode_Batch.
+func BenchmarkCheckKeys_Batch(b *testing.B) {
+	body := batchBody(5000)
+	t := reflect.TypeFor[*batchIn]()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := checkKeys(body, t); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

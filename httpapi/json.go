@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,7 +36,316 @@ func decode(body []byte, v any) *apiError {
 	if _, err := dec.Token(); err != io.EOF {
 		return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "the request body has data after its JSON value")
 	}
+	return checkKeys(body, reflect.TypeOf(v))
+}
+
+// checkKeys refuses what encoding/json accepts silently: a key that
+// matches a field only ignoring case ({"NAME":…} sets name), and a key
+// twice in one object (the last wins). Either makes a body mean one thing
+// to the engine and maybe another to whoever wrote or checked it. It runs
+// on a body decode has accepted, so on valid JSON: one pass over its
+// bytes, without allocations for the usual keys, beside the struct
+// fields of t (keysOf).
+func checkKeys(body []byte, t reflect.Type) *apiError {
+	k := keyScan{b: body}
+	return k.value(keysOf(t))
+}
+
+// objectKeys is what a JSON object decoded into a Go type may contain.
+type objectKeys struct {
+	// isStruct says the keys are fields' names: a struct's.
+	isStruct bool
+	// fields are a struct's JSON names and what each holds (a slice: the
+	// request types have a few fields, found faster than in a map).
+	fields []field
+	// elem is what an array's elements, or a map's values, hold.
+	elem *objectKeys
+}
+
+type field struct {
+	name string
+	keys *objectKeys
+}
+
+// field is what the field named key holds, if t has one.
+func (o *objectKeys) field(key []byte) (*objectKeys, bool) {
+	for _, f := range o.fields {
+		if f.name == string(key) {
+			return f.keys, true
+		}
+	}
+	return nil, false
+}
+
+var (
+	keysMu   sync.Mutex // serialises building; the cache is read without it
+	keysDone sync.Map   // reflect.Type → *objectKeys, complete
+)
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// keysOf is what values of t hold, as encoding/json decodes them; nil
+// for anything (an interface, a custom Unmarshaler).
+func keysOf(t reflect.Type) *objectKeys {
+	if k, ok := keysDone.Load(t); ok {
+		return k.(*objectKeys)
+	}
+	keysMu.Lock()
+	defer keysMu.Unlock()
+	building := map[reflect.Type]*objectKeys{}
+	k := buildKeys(t, building)
+	// Published only once complete: a reader never sees one half built.
+	for bt, bk := range building {
+		keysDone.Store(bt, bk)
+	}
+	keysDone.Store(t, k)
+	return k
+}
+
+// buildKeys is keysOf under keysMu; building holds the types being built,
+// so that a recursive type finds itself.
+func buildKeys(t reflect.Type, building map[reflect.Type]*objectKeys) *objectKeys {
+	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return buildKeys(t.Elem(), building)
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:
+	default:
+		return nil
+	}
+	if k, ok := keysDone.Load(t); ok {
+		return k.(*objectKeys)
+	}
+	if k, ok := building[t]; ok {
+		return k
+	}
+	k := &objectKeys{}
+	building[t] = k
+	if t.Kind() == reflect.Struct {
+		k.isStruct = true
+		addFields(k, t, building)
+	} else {
+		k.elem = buildKeys(t.Elem(), building)
+	}
+	return k
+}
+
+// addFields adds the JSON names of t's fields, with those of its embedded
+// structs, as encoding/json names them.
+func addFields(k *objectKeys, t reflect.Type, building map[reflect.Type]*objectKeys) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			addFields(k, ft, building)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		k.fields = append(k.fields, field{name: name, keys: buildKeys(f.Type, building)})
+	}
+}
+
+// keyScan walks valid JSON, with the path to where it is for messages.
+type keyScan struct {
+	b    []byte
+	i    int
+	path []pathStep
+	// keys are the keys of the objects being walked, outermost first: each
+	// object's own are the tail it appended.
+	keys [][]byte
+}
+
+type pathStep struct {
+	key   []byte // an object's key (in the body, or unescaped), or nil in an array
+	index int
+}
+
+// where is the dotted path to the current value, as the API names fields
+// ("units.12.members.0.phone").
+func (k *keyScan) where() string {
+	var b strings.Builder
+	for i, p := range k.path {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if p.key != nil {
+			b.Write(p.key)
+		} else {
+			b.WriteString(strconv.Itoa(p.index))
+		}
+	}
+	return b.String()
+}
+
+func (k *keyScan) space() {
+	b, i := k.b, k.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	k.i = i
+}
+
+// value checks the value at k.i, which holds what keys says (nil:
+// anything).
+func (k *keyScan) value(keys *objectKeys) *apiError {
+	k.space()
+	if k.i >= len(k.b) {
+		return nil
+	}
+	switch k.b[k.i] {
+	case '{':
+		return k.object(keys)
+	case '[':
+		var elem *objectKeys
+		if keys != nil {
+			elem = keys.elem
+		}
+		k.i++
+		k.path = append(k.path, pathStep{})
+		for n := 0; ; n++ {
+			k.space()
+			if k.b[k.i] == ']' {
+				break
+			}
+			k.path[len(k.path)-1].index = n
+			if err := k.value(elem); err != nil {
+				return err
+			}
+			k.space()
+			if k.b[k.i] == ',' {
+				k.i++
+			}
+		}
+		k.i++
+		k.path = k.path[:len(k.path)-1]
+	case '"':
+		k.str()
+	default: // a number, true, false, null
+		for k.i < len(k.b) {
+			switch k.b[k.i] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				return nil
+			}
+			k.i++
+		}
+	}
 	return nil
+}
+
+// str skips the string at k.i and returns its raw contents (between the
+// quotes, escapes as sent) and whether it has escapes.
+func (k *keyScan) str() (raw []byte, escaped bool) {
+	b, i := k.b, k.i+1 // locals: this loop is most of the scan
+	start := i
+	for {
+		switch b[i] { // valid JSON: the string ends
+		case '"':
+			k.i = i + 1
+			return b[start:i], escaped
+		case '\\':
+			escaped = true
+			i += 2 // the escape and what it escapes, maybe a quote
+		default:
+			i++
+		}
+	}
+}
+
+// maxListedKeys is how many keys of one object are compared one by one;
+// past it, a set finds duplicates (a map's many keys).
+const maxListedKeys = 32
+
+func (k *keyScan) object(keys *objectKeys) *apiError {
+	k.i++ // {
+	first := len(k.keys)
+	var set map[string]bool
+	for {
+		k.space()
+		if k.b[k.i] == '}' {
+			k.i++
+			k.keys = k.keys[:first]
+			return nil
+		}
+		key, escaped := k.str()
+		if escaped {
+			var s string
+			_ = json.Unmarshal(k.b[k.i-len(key)-2:k.i], &s) // valid: decode read it
+			key = append([]byte{}, s...)
+		}
+		k.space()
+		k.i++ // :
+		seen := k.keys[first:]
+		if set == nil && len(seen) == maxListedKeys {
+			set = make(map[string]bool, 2*maxListedKeys)
+			for _, s := range seen {
+				set[string(s)] = true
+			}
+		}
+		dup := false
+		if set != nil {
+			dup = set[string(key)]
+			set[string(key)] = true
+		} else {
+			for _, s := range seen {
+				if bytes.Equal(s, key) {
+					dup = true
+					break
+				}
+			}
+			k.keys = append(k.keys, key)
+		}
+		k.path = append(k.path, pathStep{key: key})
+		if dup {
+			return errorf(fasthttp.StatusBadRequest, "invalid_json", k.where(),
+				"the key %q is twice in the same object (at %s); send each key once", key, k.where())
+		}
+		var val *objectKeys
+		if keys != nil && keys.isStruct {
+			f, ok := keys.field(key)
+			if !ok {
+				// decode accepted it, so it matched a field ignoring case.
+				return unknownCase(string(key), keys.fields)
+			}
+			val = f
+		} else if keys != nil {
+			val = keys.elem
+		}
+		if err := k.value(val); err != nil {
+			return err
+		}
+		k.path = k.path[:len(k.path)-1]
+		k.space()
+		if k.b[k.i] == ',' {
+			k.i++
+		}
+	}
+}
+
+// unknownCase refuses key, which names a field of fields only ignoring
+// case; it says which.
+func unknownCase(key string, fields []field) *apiError {
+	for _, f := range fields {
+		if strings.EqualFold(f.name, key) {
+			return errorf(fasthttp.StatusBadRequest, "unknown_field", key,
+				"unknown field %q: field names are case-sensitive, this one is %q; see /openapi.json for this route's fields", key, f.name)
+		}
+	}
+	return errorf(fasthttp.StatusBadRequest, "unknown_field", key, "unknown field %q; see /openapi.json for this route's fields", key)
 }
 
 func jsonError(err error, body []byte) *apiError {
