@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,12 +48,22 @@ func (s *Server) createWedding(r *request) error {
 		}
 	}
 	cmd := &domain.CreateWedding{ID: newWeddingID(), Name: in.Name, Slug: in.Slug, Date: in.Date, Timezone: in.Timezone, Region: in.Region}
-	res, err := s.eng.Do(r.context(), cmd.ID, r.by, cmd)
+	render := func(res actors.Result) any { return toWedding(res.Value.(domain.Info), res.Seq) }
+	res, err := s.doOnce(r, cmd.ID, cmd, fasthttp.StatusCreated, render)
 	if err != nil {
+		// A retry of a creation that succeeded finds its slug taken: by
+		// the wedding it created, which kept the first answer.
+		if s.replayCreate(r, in.Slug, err) {
+			return nil
+		}
 		return err
 	}
 	r.wedding = cmd.ID
-	writeJSON(r.rc, fasthttp.StatusCreated, toWedding(res.Value.(domain.Info), res.Seq))
+	if res.Kept != nil {
+		writeKept(r.rc, res.Kept, res.Replayed)
+		return nil
+	}
+	writeJSON(r.rc, fasthttp.StatusCreated, render(res))
 	return nil
 }
 
@@ -100,12 +111,9 @@ func (s *Server) updateWedding(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	res, err := s.do(r, &domain.UpdateWedding{Name: in.Name, Slug: in.Slug})
-	if err != nil {
-		return err
-	}
-	writeJSON(r.rc, fasthttp.StatusOK, toWedding(res.Value.(domain.Info), res.Seq))
-	return nil
+	return s.command(r, &domain.UpdateWedding{Name: in.Name, Slug: in.Slug}, fasthttp.StatusOK, func(res actors.Result) any {
+		return toWedding(res.Value.(domain.Info), res.Seq)
+	})
 }
 
 func (s *Server) issueToken(r *request) error {
@@ -129,14 +137,26 @@ func (s *Server) issueToken(r *request) error {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "side", "side is only for side_admin tokens")
 	}
 	token, hash := NewToken(r.wedding)
-	res, err := s.do(r, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash})
+	// The answer kept for a retry has no secret: tokens are stored only as
+	// hashes, in the journal as anywhere. A retried issue that already
+	// succeeded answers the token's id and role; revoke it and issue
+	// another if its secret was lost.
+	render := func(res actors.Result) any {
+		t := res.Value.(domain.Token)
+		return tokenJSON{ID: t.ID, Role: t.Role.String(), Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)}
+	}
+	res, err := s.doOnce(r, r.wedding, &domain.IssueToken{Role: role, Side: side, Label: in.Label, Hash: hash}, fasthttp.StatusCreated, render)
 	if err != nil {
 		return err
 	}
-	t := res.Value.(domain.Token)
 	r.rc.Response.Header.Set("Cache-Control", "no-store")
-	writeJSON(r.rc, fasthttp.StatusCreated, tokenJSON{ID: t.ID, Token: token, Role: t.Role.String(),
-		Side: sideOf(t.Role, t.Side), Label: t.Label, CreatedAt: jsonTime(t.CreatedAt)})
+	if res.Replayed {
+		writeKept(r.rc, res.Kept, true)
+		return nil
+	}
+	out := render(res).(tokenJSON)
+	out.Token = token
+	writeJSON(r.rc, fasthttp.StatusCreated, out)
 	return nil
 }
 
@@ -220,12 +240,7 @@ func (s *Server) addEvent(r *request) error {
 	if vis != nil {
 		cmd.Visibility = *vis
 	}
-	res, err := s.do(r, cmd)
-	if err != nil {
-		return err
-	}
-	writeJSON(r.rc, fasthttp.StatusCreated, toEvent(res.Value.(domain.Event)))
-	return nil
+	return s.command(r, cmd, fasthttp.StatusCreated, func(res actors.Result) any { return toEvent(res.Value.(domain.Event)) })
 }
 
 func (s *Server) listEvents(r *request) error {
@@ -283,12 +298,9 @@ func (s *Server) addUnit(r *request) error {
 	if aerr != nil {
 		return aerr
 	}
-	res, err := s.do(r, &domain.AddUnit{Unit: u})
-	if err != nil {
-		return err
-	}
-	writeJSON(r.rc, fasthttp.StatusCreated, toUnit(res.Value.(domain.Unit)))
-	return nil
+	return s.command(r, &domain.AddUnit{Unit: u}, fasthttp.StatusCreated, func(res actors.Result) any {
+		return toUnit(res.Value.(domain.Unit))
+	})
 }
 
 func (s *Server) addUnits(r *request) error {
@@ -322,11 +334,12 @@ func (s *Server) addUnits(r *request) error {
 		cmd.Units = append(cmd.Units, u)
 		idx = append(idx, i)
 	}
-	if len(cmd.Units) > 0 {
-		res, err := s.do(r, cmd)
-		if err != nil {
-			return err
-		}
+	if len(cmd.Units) == 0 {
+		writeJSON(r.rc, fasthttp.StatusOK, map[string]any{"results": results})
+		return nil
+	}
+	return s.command(r, cmd, fasthttp.StatusOK, func(res actors.Result) any {
+		out := slices.Clone(results)
 		for _, it := range res.Value.([]domain.BatchItem) {
 			i := idx[it.Index]
 			if it.Err != nil {
@@ -338,14 +351,13 @@ func (s *Server) addUnits(r *request) error {
 					f := strings.TrimPrefix(ae.Field, "units."+strconv.Itoa(it.Index)+".")
 					ae.Field = "units." + strconv.Itoa(i) + "." + f
 				}
-				results[i].Error = ae
+				out[i].Error = ae
 				continue
 			}
-			results[i].ID = it.ID
+			out[i].ID = it.ID
 		}
-	}
-	writeJSON(r.rc, fasthttp.StatusOK, map[string]any{"results": results})
-	return nil
+		return map[string]any{"results": out}
+	})
 }
 
 func (s *Server) listUnits(r *request) error {
@@ -429,12 +441,7 @@ func (s *Server) invite(r *request) error {
 		}
 		cmd.Side = &sd
 	}
-	res, err := s.do(r, cmd)
-	if err != nil {
-		return err
-	}
-	writeJSON(r.rc, fasthttp.StatusOK, res.Value.(domain.InviteResult))
-	return nil
+	return s.command(r, cmd, fasthttp.StatusOK, func(res actors.Result) any { return res.Value.(domain.InviteResult) })
 }
 
 func (s *Server) uninvite(r *request) error {
@@ -442,12 +449,8 @@ func (s *Server) uninvite(r *request) error {
 	if err := decode(r.rc.PostBody(), &in); err != nil {
 		return err
 	}
-	res, err := s.do(r, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs})
-	if err != nil {
-		return err
-	}
-	writeJSON(r.rc, fasthttp.StatusOK, res.Value.(domain.UninviteResult))
-	return nil
+	return s.command(r, &domain.Uninvite{EventIDs: in.EventIDs, UnitIDs: in.UnitIDs}, fasthttp.StatusOK,
+		func(res actors.Result) any { return res.Value.(domain.UninviteResult) })
 }
 
 func (s *Server) setRSVP(r *request) error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ type testServer struct {
 	eng  *actors.Engine
 	srv  *httpapi.Server
 	cl   *http.Client
+	// stop shuts the server and the engine down and closes storage (also
+	// done at the end of the test; stopping twice is harmless).
+	stop func()
 }
 
 func newTestServer(t testing.TB, cfg httpapi.Config) *testServer {
@@ -42,11 +46,19 @@ type serverOptions struct {
 	// notReady leaves the server not ready (readyz 503) until the test
 	// calls srv.SetReady(true).
 	notReady bool
+	// dir is the data directory; "" means a new temporary one.
+	dir string
+	// root is the root token; "" means a new one.
+	root string
 }
 
 func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *testServer {
 	t.Helper()
-	db, err := storage.Open(t.TempDir(), storage.Options{})
+	dir := opts.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	db, err := storage.Open(dir, storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +71,10 @@ func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := httpapi.NewRootToken()
+	root := opts.root
+	if root == "" {
+		root = httpapi.NewRootToken()
+	}
 	cfg.RootTokenHash = httpapi.HashToken(root)
 	srv := httpapi.New(eng, cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -74,16 +89,20 @@ func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *te
 	// shuts down: Shutdown waits for open connections, and counts one that
 	// never carried a request as idle (closable) only after 5 s.
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		tr.CloseIdleConnections()
-		_ = srv.Shutdown(ctx)
-		_ = eng.Close(ctx)
-		_ = db.Close()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			tr.CloseIdleConnections()
+			_ = srv.Shutdown(ctx)
+			_ = eng.Close(ctx)
+			_ = db.Close()
+		})
+	}
+	t.Cleanup(stop)
 	return &testServer{t: t, url: "http://" + ln.Addr().String(), root: root, eng: eng, srv: srv,
-		cl: &http.Client{Timeout: 20 * time.Second, Transport: tr}}
+		cl: &http.Client{Timeout: 20 * time.Second, Transport: tr}, stop: stop}
 }
 
 // answer is one HTTP answer.

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/parinayaos/engine/actors"
+	"github.com/parinayaos/engine/domain"
 	"github.com/parinayaos/engine/httpapi"
 )
 
 // API.md "Idempotency": a repeat with the same key and body answers the
 // first answer again and changes nothing; the same key with another body
-// is 409 idempotency_mismatch. Keys are per token.
+// is 409 idempotency_mismatch. Keys are per wedding, token and route; a
+// refused request keeps nothing (its retry is refused again, afresh).
 func TestHTTP_Idempotency(t *testing.T) {
 	s := newTestServer(t, httpapi.Config{})
 	w, owner := s.newWedding("idem")
@@ -31,6 +33,7 @@ func TestHTTP_Idempotency(t *testing.T) {
 		calls   []call
 		status  []int // of each call
 		same    bool  // every answer is the first one, byte for byte
+		fresh   bool  // the repeats ran again (not replayed)
 		changes uint64
 	}{
 		{name: "same key and body twice", calls: []call{
@@ -53,7 +56,7 @@ func TestHTTP_Idempotency(t *testing.T) {
 		{name: "a rejection is answered again", calls: []call{
 			{owner, units, unitBody("Mehta", "groom", nil, "12345"), "k5"},
 			{owner, units, unitBody("Mehta", "groom", nil, "12345"), "k5"},
-		}, status: []int{400, 400}, same: true, changes: 0},
+		}, status: []int{400, 400}, same: true, fresh: true, changes: 0},
 		{name: "without a key, two units", calls: []call{
 			{owner, units, unitBody("Rao", "groom", nil, ""), ""},
 			{owner, units, unitBody("Rao", "groom", nil, ""), ""},
@@ -82,8 +85,8 @@ func TestHTTP_Idempotency(t *testing.T) {
 					if string(a.raw) != string(first.raw) {
 						t.Errorf("repeat answered %s, first %s", a.raw, first.raw)
 					}
-					if a.header.Get("Idempotent-Replayed") != "true" {
-						t.Errorf("repeat without Idempotent-Replayed: true")
+					if replayed := a.header.Get("Idempotent-Replayed") == "true"; replayed == tt.fresh {
+						t.Errorf("repeat: Idempotent-Replayed %v, want %v", replayed, !tt.fresh)
 					}
 				}
 			}
@@ -104,6 +107,25 @@ func TestHTTP_Idempotency(t *testing.T) {
 		}
 		if n := len(s.must(200, "GET", "/v1/weddings", s.root, nil).items()); n != 2 {
 			t.Errorf("%d weddings, want 2", n)
+		}
+	})
+
+	// A token's secret is never kept: a retried issue answers the token
+	// without it (and issues no second token).
+	t.Run("issue a token", func(t *testing.T) {
+		s := s.with(t)
+		before := s.seq(w)
+		tokens := "/v1/weddings/" + w + "/tokens"
+		a := s.call("POST", tokens, owner, map[string]any{"role": "viewer", "label": "retried"}, key("tok-1")...)
+		b := s.call("POST", tokens, owner, map[string]any{"role": "viewer", "label": "retried"}, key("tok-1")...)
+		if a.status != 201 || a.str("token") == "" || a.header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("first: %d %s (Cache-Control %q)", a.status, a.raw, a.header.Get("Cache-Control"))
+		}
+		if b.status != 201 || b.str("id") != a.str("id") || b.str("token") != "" || b.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("retry: %d %s, first %s", b.status, b.raw, a.raw)
+		}
+		if got := s.seq(w) - before; got != 1 {
+			t.Errorf("%d changes, want 1", got)
 		}
 	})
 
@@ -135,34 +157,84 @@ func TestHTTP_Idempotency(t *testing.T) {
 	})
 }
 
-// Remembered answers are bounded in bytes as well as in keys: past
-// IdempotencyMaxBytes the oldest are forgotten (a repeat of one runs
-// again), the newest are still answered again.
-func TestHTTP_IdempotencyByteBudget(t *testing.T) {
-	// Each answer here (a unit, ~300 bytes, plus the entry's overhead) takes
-	// ~600 bytes of the budget: 3,000 bytes remember the last four or five.
-	s := newTestServer(t, httpapi.Config{IdempotencyMaxBytes: 3000})
-	w, owner := s.newWedding("idem-bytes")
+// Finding 2 of the black-box review: a viewer of another wedding sending
+// refused requests with fresh keys, and that wedding's owner filling its
+// own keys, pushed out this wedding's keys, so a retried POST created a
+// second household. Keys are per wedding now: nothing another wedding
+// does touches them, and refused requests cost nothing.
+func TestHTTP_IdempotencyPerWedding(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	a, ownerA := s.newWedding("idem-a")
+	b, ownerB := s.newWedding("idem-b")
+	_, viewerB := s.issue(b, ownerB, "viewer", "")
+	unitsA, unitsB := "/v1/weddings/"+a+"/units", "/v1/weddings/"+b+"/units"
+	firstKeyed := s.call("POST", unitsA, ownerA, unitBody("Verma", "groom", nil, phone(2)), "Idempotency-Key", "a-1")
+	if firstKeyed.status != 201 {
+		t.Fatalf("first: %d %s", firstKeyed.status, firstKeyed.raw)
+	}
+	for i := range 130 {
+		wantError(t, s.call("POST", unitsB+"/batch", viewerB, map[string]any{"units": []any{unitBody("X", "both", nil, "")}},
+			"Idempotency-Key", fmt.Sprint("flood-", i)), 403, "forbidden")
+	}
+	// Wedding B's owner fills B's own keys past their bound: B forgets its
+	// oldest, A forgets nothing.
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g; i < domain.MaxKept+20; i += 8 {
+				a := s.call("POST", unitsB, ownerB, unitBody(fmt.Sprint("B ", i), "both", nil, ""), "Idempotency-Key", fmt.Sprint("b-", i))
+				if a.status != 201 {
+					t.Errorf("B's post %d: %d %s", i, a.status, a.raw)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	before := s.seq(a)
+	again := s.call("POST", unitsA, ownerA, unitBody("Verma", "groom", nil, phone(2)), "Idempotency-Key", "a-1")
+	if again.status != 201 || string(again.raw) != string(firstKeyed.raw) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the retry: %d %s (replayed %q), first %s", again.status, again.raw, again.header.Get("Idempotent-Replayed"), firstKeyed.raw)
+	}
+	if after := s.seq(a); after != before {
+		t.Errorf("the retry changed wedding A: seq %d → %d", before, after)
+	}
+}
+
+// A retried POST is answered once also after the engine restarts: the
+// answer is kept with the wedding's journal.
+func TestHTTP_IdempotencySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := newTestServerWith(t, httpapi.Config{}, serverOptions{dir: dir})
+	w, owner := s.newWedding("idem-restart")
 	units := "/v1/weddings/" + w + "/units"
-	post := func(i int) answer {
-		return s.call("POST", units, owner, unitBody(fmt.Sprintf("Family %d", i), "both", nil, ""),
-			"Idempotency-Key", fmt.Sprintf("budget-%d", i))
+	create := map[string]any{"name": "Once", "slug": "idem-once", "date": "2026-12-12"}
+	first := s.call("POST", units, owner, unitBody("Sharma", "bride", nil, phone(1)), "Idempotency-Key", "k1")
+	wed := s.call("POST", "/v1/weddings", s.root, create, "Idempotency-Key", "w1")
+	if first.status != 201 || wed.status != 201 {
+		t.Fatalf("first answers: %d %s; %d %s", first.status, first.raw, wed.status, wed.raw)
 	}
-	for i := range 20 {
-		if a := post(i); a.status != 201 {
-			t.Fatalf("post %d: %d %s", i, a.status, a.raw)
-		}
+	s.stop()
+
+	s2 := newTestServerWith(t, httpapi.Config{}, serverOptions{dir: dir, root: s.root})
+	seq := s2.seq(w)
+	again := s2.call("POST", units, owner, unitBody("Sharma", "bride", nil, phone(1)), "Idempotency-Key", "k1")
+	if again.status != 201 || string(again.raw) != string(first.raw) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("after a restart the retry answered %d %s, first %s", again.status, again.raw, first.raw)
 	}
-	before := s.seq(w)
-	if a := post(19); a.status != 201 || a.header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("the newest key: %d, Idempotent-Replayed %q; want its first answer again", a.status, a.header.Get("Idempotent-Replayed"))
+	if after := s2.seq(w); after != seq {
+		t.Errorf("the retry changed the wedding: seq %d → %d", seq, after)
 	}
-	if a := post(0); a.status != 201 || a.header.Get("Idempotent-Replayed") == "true" {
-		t.Errorf("the oldest key: %d, Idempotent-Replayed %q; want it forgotten and run again", a.status, a.header.Get("Idempotent-Replayed"))
+	wedAgain := s2.call("POST", "/v1/weddings", s2.root, create, "Idempotency-Key", "w1")
+	if wedAgain.status != 201 || string(wedAgain.raw) != string(wed.raw) {
+		t.Errorf("a retried wedding creation after a restart: %d %s, first %s", wedAgain.status, wedAgain.raw, wed.raw)
 	}
-	if got := s.seq(w) - before; got != 1 {
-		t.Errorf("%d changes, want 1 (only the forgotten key ran again)", got)
+	if n := len(s2.must(200, "GET", "/v1/weddings", s2.root, nil).items()); n != 2 {
+		t.Errorf("%d weddings, want 2", n)
 	}
+	// Without the key it is a new request: the slug is taken.
+	wantError(t, s2.call("POST", "/v1/weddings", s2.root, create), 409, "duplicate_slug")
+	wantError(t, s2.call("POST", units, owner, unitBody("Other", "bride", nil, phone(2)), "Idempotency-Key", "k1"), 409, "idempotency_mismatch")
 }
 
 // TestHTTP_Overload checks API.md "429 overloaded with Retry-After": with

@@ -124,7 +124,7 @@ func (s *Server) register() {
 }
 
 // wrap runs the parts every route shares: request id, body limit, auth,
-// idempotency, the request timeout, metrics and the request's log line.
+// the request timeout, metrics and the request's log line.
 func (s *Server) wrap(rt *route) fasthttp.RequestHandler {
 	limit := s.bodyLimit(rt)
 	obs := s.metrics.route(rt.method, rt.path)
@@ -177,20 +177,15 @@ func (s *Server) serve(rt *route, r *request, limit int) {
 		refuse(rc, aerr)
 		return
 	}
-	run := func() {
-		if err := rt.handle(s, r); err != nil {
-			ae := toAPIError(err)
-			if ae == errInternal {
-				s.cfg.Logger.Error().Err(err).Str("route", rt.path).Str("wedding_id", r.wedding).Msg("internal error")
-			}
-			writeError(rc, ae)
+	// An Idempotency-Key is the handler's to keep with its command (see
+	// once.go): the wedding holds the answer, not this layer.
+	if err := rt.handle(s, r); err != nil {
+		ae := toAPIError(err)
+		if ae == errInternal {
+			s.cfg.Logger.Error().Err(err).Str("route", rt.path).Str("wedding_id", r.wedding).Msg("internal error")
 		}
+		writeError(rc, ae)
 	}
-	if key := rc.Request.Header.Peek("Idempotency-Key"); len(key) > 0 && rt.method == "POST" && rt.access != public {
-		s.idem.do(rc, r.by.TokenID+"\x00"+rt.method+" "+string(rc.Path())+"\x00"+string(key), run)
-		return
-	}
-	run()
 }
 
 // requestID is the client's X-Request-Id when it is sane, else a new one;

@@ -49,15 +49,12 @@ type Engine interface {
 
 // Defaults for Config's zero values.
 const (
-	DefaultMaxBodyBytes        = 1 << 20
-	DefaultBatchBodyBytes      = 16 << 20
-	DefaultRequestTimeout      = 10 * time.Second
-	DefaultReadTimeout         = 30 * time.Second
-	DefaultWriteTimeout        = 30 * time.Second
-	DefaultIdleTimeout         = 120 * time.Second
-	DefaultIdempotencyTTL      = 24 * time.Hour
-	DefaultIdempotencyMaxKeys  = 100_000
-	DefaultIdempotencyMaxBytes = 64 << 20
+	DefaultMaxBodyBytes   = 1 << 20
+	DefaultBatchBodyBytes = 16 << 20
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultReadTimeout    = 30 * time.Second
+	DefaultWriteTimeout   = 30 * time.Second
+	DefaultIdleTimeout    = 120 * time.Second
 )
 
 // Config tunes the server. Zero values mean the defaults above.
@@ -71,13 +68,6 @@ type Config struct {
 	// RequestTimeout bounds each request's wait for the engine.
 	RequestTimeout                         time.Duration
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
-	// IdempotencyTTL is how long an Idempotency-Key is remembered;
-	// IdempotencyMaxKeys bounds how many are (the oldest go first).
-	IdempotencyTTL     time.Duration
-	IdempotencyMaxKeys int
-	// IdempotencyMaxBytes bounds the memory of the answers remembered
-	// (the oldest go first; the newest is always kept).
-	IdempotencyMaxBytes int64
 	// Logger gets one line per request when LogRequests is set, and the
 	// causes of 500s always.
 	Logger      zerolog.Logger
@@ -87,8 +77,6 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is reported by /healthz.
 	Version string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -110,20 +98,8 @@ func (c Config) withDefaults() Config {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
-	if c.IdempotencyTTL <= 0 {
-		c.IdempotencyTTL = DefaultIdempotencyTTL
-	}
-	if c.IdempotencyMaxKeys <= 0 {
-		c.IdempotencyMaxKeys = DefaultIdempotencyMaxKeys
-	}
-	if c.IdempotencyMaxBytes <= 0 {
-		c.IdempotencyMaxBytes = DefaultIdempotencyMaxBytes
-	}
 	if c.Registry == nil {
 		c.Registry = prometheus.NewRegistry()
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	return c
 }
@@ -140,7 +116,6 @@ type Server struct {
 	srv     *fasthttp.Server
 	routes  []*route
 	metrics *httpMetrics
-	idem    *idempotency
 	openapi openAPIDesc
 	ready   atomic.Bool
 	reqSeq  atomic.Uint64
@@ -153,7 +128,6 @@ func New(eng Engine, cfg Config) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, eng: eng, router: router.New(), probe: router.New(),
 		probes:  sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }},
-		idem:    newIdempotency(cfg.IdempotencyTTL, cfg.IdempotencyMaxKeys, cfg.IdempotencyMaxBytes, cfg.Now),
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
 	// Exact paths only: a redirect would answer an API client with an empty
