@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,11 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/httpapi"
-	"github.com/parinayaos/engine/storage"
 )
 
 // Helpers of the edge tests: a server whose connections can be watched
@@ -126,38 +121,12 @@ func (l *watchListener) settled(t testing.TB, addr string, sent int64, timeout t
 // newWatchedServer is newTestServer on a watchListener over 127.0.0.1:0.
 func newWatchedServer(t testing.TB, cfg httpapi.Config) (*testServer, *watchListener) {
 	t.Helper()
-	db, err := storage.Open(t.TempDir(), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Registry == nil {
-		cfg.Registry = prometheus.NewRegistry()
-	}
-	eng, err := actors.New(db, actors.Config{Registerer: cfg.Registry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := httpapi.NewRootToken()
-	cfg.RootTokenHash = httpapi.HashToken(root)
-	srv := httpapi.New(eng, cfg)
-	tcp, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := newWatchListener(tcp)
-	go func() { _ = srv.Serve(ln) }()
-	srv.SetReady(true)
-	tr := &http.Transport{MaxIdleConnsPerHost: 64}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		tr.CloseIdleConnections()
-		_ = srv.Shutdown(ctx)
-		_ = eng.Close(ctx)
-		_ = db.Close()
-	})
-	return &testServer{t: t, url: "http://" + tcp.Addr().String(), root: root, eng: eng, srv: srv,
-		cl: &http.Client{Timeout: 20 * time.Second, Transport: tr}}, ln
+	var wl *watchListener
+	s := newTestServerWith(t, cfg, serverOptions{listener: func(ln net.Listener) net.Listener {
+		wl = newWatchListener(ln)
+		return wl
+	}})
+	return s, wl
 }
 
 // rawConn is a client connection that writes raw bytes.

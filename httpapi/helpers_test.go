@@ -50,6 +50,9 @@ type serverOptions struct {
 	dir string
 	// root is the root token; "" means a new one.
 	root string
+	// listener, when set, wraps the server's listener (the edge tests
+	// watch what the server does with its connections).
+	listener func(net.Listener) net.Listener
 }
 
 func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *testServer {
@@ -81,7 +84,11 @@ func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
+	served := ln
+	if opts.listener != nil {
+		served = opts.listener(ln)
+	}
+	go func() { _ = srv.Serve(served) }()
 	if !opts.notReady {
 		srv.SetReady(true)
 	}
