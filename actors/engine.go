@@ -651,7 +651,11 @@ func (e *Engine) indexSlugs() error {
 	dups, err := e.db.IndexSlugs(func(id string) (string, error) {
 		w, _, err := loadWedding(e.db, id, e.log)
 		if err != nil {
-			return "", err
+			// One wedding that cannot be loaded must not keep the engine
+			// from starting: it stays out of the index (and unusable, as
+			// it would be anyway).
+			e.log.Error().Err(err).Str("wedding_id", id).Msg("slug not indexed: the wedding cannot be loaded")
+			return "", nil
 		}
 		return w.Info.Slug, nil
 	})
