@@ -175,3 +175,44 @@ func TestSlugUniqueUnderConcurrentCreates(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// A data directory written before slugs were indexed gets its index when
+// an engine first opens it: the slugs of its weddings are taken from then
+// on.
+func TestSlugIndexBuiltForOldData(t *testing.T) {
+	dir := t.TempDir()
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := actors.New(db, actors.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"w1", "w2"} {
+		do(t, e, id, domain.Root, &domain.CreateWedding{ID: id, Name: "W", Slug: "slug-" + id, Date: "2026-12-12"})
+	}
+	if err := e.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// What an old engine left: no index, no marker.
+	for _, k := range []string{"\x00slugs-indexed", "gslug-w1", "gslug-w2"} {
+		if err := db.Pebble().Delete([]byte(k), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2, _ := openEngine(t, dir, actors.Config{})
+	for _, id := range []string{"w1", "w2"} {
+		if got, err := e2.WeddingBySlug("slug-" + id); err != nil || got != id {
+			t.Errorf("WeddingBySlug(slug-%s) = %q, %v", id, got, err)
+		}
+	}
+	_, err = e2.Do(context.Background(), "w3", domain.Root, &domain.CreateWedding{ID: "w3", Name: "W", Slug: "slug-w1", Date: "2026-12-12"})
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != "duplicate_slug" {
+		t.Errorf("an old wedding's slug taken again: %v, want duplicate_slug", err)
+	}
+}
