@@ -129,3 +129,33 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 		}
 	}
 }
+
+// Finding 7 of the review, for every route: a viewer's write is 403
+// whatever its body (malformed, unknown fields, items that all fail), never
+// a 400 or 200 that tells it how far the write would have got.
+func TestHTTP_AuthViewerWritesAnyBody(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	f := newAuthFixture(s, "auth-viewer-any")
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf)
+	before := s.seq(f.ids.w)
+	bodies := []string{`not json`, `{"bogus":1}`, `{"units":[{"side":"left"}]}`, `{"side":"left","members":[]}`, ``}
+	for method, paths := range s.srv.Routes() {
+		if method == "GET" {
+			continue
+		}
+		for _, p := range paths {
+			if !strings.HasPrefix(p, "/v1/weddings/{w}") {
+				continue
+			}
+			for _, b := range bodies {
+				a := s.with(t).call(method, fill.Replace(p), f.viewer, b)
+				if a.status != 403 || a.errCode() != "forbidden" {
+					t.Errorf("%s %s as a viewer with body %q: %d %s", method, p, b, a.status, a.raw)
+				}
+			}
+		}
+	}
+	if after := s.seq(f.ids.w); after != before {
+		t.Errorf("seq moved %d → %d", before, after)
+	}
+}

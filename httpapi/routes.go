@@ -167,8 +167,8 @@ func (s *Server) serve(rt *route, r *request, limit int) {
 			refuse(rc, aerr)
 			return
 		}
-		if rt.access == rootOnly && by.Role != domain.RoleRoot {
-			refuse(rc, errorf(fasthttp.StatusForbidden, "forbidden", "", "only the operator's root token may do this"))
+		if aerr := roleRefusal(rt, by); aerr != nil {
+			refuse(rc, aerr)
 			return
 		}
 		r.by, r.view = by, view
@@ -186,6 +186,19 @@ func (s *Server) serve(rt *route, r *request, limit int) {
 		}
 		writeError(rc, ae)
 	}
+}
+
+// roleRefusal is what a route refuses a caller for its role alone, before
+// reading its body: the operator's routes to wedding tokens, and any write
+// to a viewer (viewers read only: API.md), whatever the body says.
+func roleRefusal(rt *route, by domain.Principal) *apiError {
+	switch {
+	case rt.access == rootOnly && by.Role != domain.RoleRoot:
+		return errorf(fasthttp.StatusForbidden, "forbidden", "", "only the operator's root token may do this")
+	case rt.method != fasthttp.MethodGet && by.Role == domain.RoleViewer:
+		return errorf(fasthttp.StatusForbidden, "forbidden", "", "a viewer token reads only")
+	}
+	return nil
 }
 
 // requestID is the client's X-Request-Id when it is sane, else a new one;

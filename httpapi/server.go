@@ -388,7 +388,7 @@ func (s *Server) mayRead(h *fasthttp.RequestHeader, n int) bool {
 	if cancel != nil {
 		cancel()
 	}
-	return aerr == nil && (rt.access != rootOnly || by.Role == domain.RoleRoot)
+	return aerr == nil && roleRefusal(rt, by) == nil
 }
 
 // probeRoute is the user value under which a probe handler names its route.
