@@ -17,14 +17,7 @@ var owner = domain.Principal{TokenID: "t-owner", Role: domain.RoleOwner}
 // end of the test.
 func openEngine(t testing.TB, dir string, cfg actors.Config) (*actors.Engine, *storage.DB) {
 	t.Helper()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := actors.New(db, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, db := openUnmanaged(t, dir, cfg)
 	closed := false
 	t.Cleanup(func() {
 		if !closed {
@@ -38,6 +31,21 @@ func openEngine(t testing.TB, dir string, cfg actors.Config) (*actors.Engine, *s
 			}
 		}
 	})
+	return e, db
+}
+
+// openUnmanaged is openEngine for a test that closes both itself (to
+// reopen the directory, say).
+func openUnmanaged(t testing.TB, dir string, cfg actors.Config) (*actors.Engine, *storage.DB) {
+	t.Helper()
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := actors.New(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return e, db
 }
 

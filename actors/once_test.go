@@ -10,7 +10,6 @@ import (
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
-	"github.com/parinayaos/engine/storage"
 )
 
 // onceFor keys a command; its answer names the unit the command created.
@@ -30,14 +29,7 @@ func addUnitCmd(name string) *domain.AddUnit {
 // journal, and the same key with another body is refused.
 func TestOnceSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := actors.New(db, actors.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, db := openUnmanaged(t, dir, actors.Config{})
 	do(t, e, "w1", domain.Root, &domain.CreateWedding{ID: "w1", Name: "W", Slug: "w1", Date: "2026-12-12"})
 	ctx := context.Background()
 	first, err := e.DoOnce(ctx, "w1", owner, addUnitCmd("Sharma"), onceFor("k1", "body"))
@@ -181,14 +173,7 @@ func ptrTo[T any](v T) *T { return &v }
 // on.
 func TestSlugIndexBuiltForOldData(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := actors.New(db, actors.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, db := openUnmanaged(t, dir, actors.Config{})
 	for _, id := range []string{"w1", "w2"} {
 		do(t, e, id, domain.Root, &domain.CreateWedding{ID: id, Name: "W", Slug: "slug-" + id, Date: "2026-12-12"})
 	}
@@ -210,7 +195,7 @@ func TestSlugIndexBuiltForOldData(t *testing.T) {
 			t.Errorf("WeddingBySlug(slug-%s) = %q, %v", id, got, err)
 		}
 	}
-	_, err = e2.Do(context.Background(), "w3", domain.Root, &domain.CreateWedding{ID: "w3", Name: "W", Slug: "slug-w1", Date: "2026-12-12"})
+	_, err := e2.Do(context.Background(), "w3", domain.Root, &domain.CreateWedding{ID: "w3", Name: "W", Slug: "slug-w1", Date: "2026-12-12"})
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != "duplicate_slug" {
 		t.Errorf("an old wedding's slug taken again: %v, want duplicate_slug", err)
