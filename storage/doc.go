@@ -17,6 +17,12 @@
 //	                                     the wedding's first change, by truncation
 //	                                     and by RestoreWedding
 //	's' wedding 0x00 seq(8)            → snapshot bytes (see package snapshot)
+//	'g' slug                           → wedding id: the slug index, written in
+//	                                     the batch of the change that sets a
+//	                                     slug (WeddingCreated, WeddingUpdated)
+//	"\x00slugs-indexed"                → present once every wedding's slug is in
+//	                                     the index (new databases; older ones
+//	                                     after IndexSlugs)
 //
 // A journal record is a version byte followed by the msgpack encoding of a
 // domain.Change:
