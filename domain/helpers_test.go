@@ -138,6 +138,7 @@ func cloneState(w *domain.Wedding) *domain.Wedding {
 		LastAt: w.LastAt,
 		Events: slices.Clone(w.Events),
 		Tokens: slices.Clone(w.Tokens),
+		Kept:   slices.Clone(w.Kept),
 		Units:  make(map[string]*domain.Unit, len(w.Units)),
 	}
 	for id, u := range w.Units {
@@ -177,6 +178,8 @@ func stateDiff(a, b *domain.Wedding) string {
 		return fmt.Sprintf("events %+v != %+v", a.Events, b.Events)
 	case !equalSlices(a.Tokens, b.Tokens):
 		return fmt.Sprintf("tokens %+v != %+v", a.Tokens, b.Tokens)
+	case !equalSlices(a.Kept, b.Kept):
+		return fmt.Sprintf("kept answers %+v != %+v", a.Kept, b.Kept)
 	case len(a.Units) != len(b.Units):
 		return fmt.Sprintf("%d units != %d units", len(a.Units), len(b.Units))
 	}
