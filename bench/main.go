@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var (
 		cfg       load.Config
 		scenarios string
+		curve     string
 		out       string
 		noFail    bool
 	)
@@ -48,7 +50,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long each scenario runs (default 10s; 1.5s with --quick)")
 	fs.IntVar(&cfg.Conns, "conns", load.DefaultConns, "connections, i.e. closed-loop workers and open-loop workers")
 	fs.Float64Var(&cfg.Rate, "rate", load.DefaultRate, "open-loop rate of the headcount scenarios, requests/s")
-	fs.BoolVar(&cfg.Quick, "quick", false, "smoke test: 1 wedding of 200 units, ~1.5 s per scenario; timings reported, not judged")
+	fs.StringVar(&curve, "curve", joinInts(load.DefaultCurve), "connections of the load curves' points (durable-rsvp, headcount-curve), comma-separated")
+	fs.DurationVar(&cfg.PointDuration, "point-duration", 0, "how long each side (engine, baseline) of a curve point is measured, after a warm-up of a fifth of it, and longer until 5,000 operations (default 5s; 300ms with --quick, no minimum)")
+	fs.BoolVar(&cfg.Quick, "quick", false, "smoke test: 1 wedding of 200 units, ~1.5 s per scenario, 0.3 s per side of a curve point; timings reported, not judged")
 	fs.BoolVar(&noFail, "no-fail", false, "exit 0 even when a target is missed")
 	fs.StringVar(&out, "out", "", "directory for report.json and report.html (default bench/results/<UTC time>/)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the guests, answers and traffic")
@@ -69,6 +73,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "bench:", err)
 			return 2
 		}
+	}
+	var err error
+	if cfg.Curve, err = load.ParseCurve(curve); err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 2
 	}
 	if cfg.URL != "" && cfg.Token == "" {
 		cfg.Token = os.Getenv("PARINAYA_ROOT_TOKEN")
@@ -156,9 +165,24 @@ Flags:
 		}
 		fmt.Fprintf(w, "\n%s", indent(s.Description, "      ", 76))
 		for _, t := range s.Targets {
-			fmt.Fprintf(w, "      target: %s: %s %s %g%s (%s)\n", t.Name, t.Metric, t.Op, t.Want, unit(t.Unit), t.Source)
+			at := ""
+			if t.Conns > 0 {
+				at = fmt.Sprintf(" at %d connection", t.Conns)
+				if t.Conns != 1 {
+					at += "s"
+				}
+			}
+			fmt.Fprintf(w, "      target: %s: %s%s %s %g%s (%s)\n", t.Name, t.Metric, at, t.Op, t.Want, unit(t.Unit), t.Source)
 		}
 	}
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 func unit(u string) string {

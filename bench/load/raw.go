@@ -36,6 +36,12 @@ func RawPebble(ctx context.Context, dir string, writers int, d time.Duration, re
 
 // rawPebble is RawPebble with each commit counted on p (when not nil).
 func rawPebble(ctx context.Context, dir string, writers int, d time.Duration, recordBytes int, p *Progress) (Result, error) {
+	return rawPebblePlan(ctx, dir, writers, pointPlan{dur: d, maxDur: d}, recordBytes, p)
+}
+
+// rawPebblePlan is rawPebble measured as plan says (a curve point's
+// baseline: a warm-up first, a minimum of commits).
+func rawPebblePlan(ctx context.Context, dir string, writers int, plan pointPlan, recordBytes int, p *Progress) (Result, error) {
 	db, err := pebble.Open(dir, &pebble.Options{
 		Logger:             quietPebble{},
 		WALMinSyncInterval: func() time.Duration { return storage.DefaultWALMinSyncInterval },
@@ -43,14 +49,12 @@ func rawPebble(ctx context.Context, dir string, writers int, d time.Duration, re
 	if err != nil {
 		return Result{}, fmt.Errorf("load: raw pebble: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	val := make([]byte, recordBytes)
-	res := Closed(ctx, writers, 0, func(w int) func() (bool, error) {
+	res := measure(ctx, writers, plan, p, func(w int) func() (bool, error) {
 		key := make([]byte, 12)
 		binary.BigEndian.PutUint32(key, uint32(w))
 		var i uint64
-		op := func() (bool, error) {
+		return func() (bool, error) {
 			i++
 			binary.BigEndian.PutUint64(key[4:], i)
 			b := db.NewBatch()
@@ -60,10 +64,6 @@ func rawPebble(ctx context.Context, dir string, writers int, d time.Duration, re
 			}
 			return true, b.Commit(pebble.Sync)
 		}
-		if p != nil {
-			return counting(p, op)
-		}
-		return op
 	})
 	if err := db.Close(); err != nil {
 		return res, fmt.Errorf("load: raw pebble: %w", err)

@@ -45,6 +45,15 @@ func WriteTable(w io.Writer, r *Report) error {
 				fmt.Fprintf(tw, "%s\tskipped: %s\n", s.Name, s.Skipped)
 				continue
 			}
+			if s.Curve != nil {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\tsee below\t—\t—\t—\t—\t%s\n",
+					s.Name, orDash(s.Mode), load(s), fmtSeconds(s.Seconds), fmtInt(s.Count), fmtInt(s.Errors),
+					errorCodes(s.ErrorsByCode, "(", ")"))
+				if s.Note != "" {
+					notes = append(notes, s.Name+": "+s.Note)
+				}
+				continue
+			}
 			lat := latencyCells(s.Latency, s.Count > 0)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s/s\t%s\t%s\t%s\t%s\t%s\n",
 				s.Name, orDash(s.Mode), load(s), fmtSeconds(s.Seconds), fmtInt(s.Count), fmtInt(s.Errors),
@@ -66,6 +75,12 @@ func WriteTable(w io.Writer, r *Report) error {
 		_ = tw.Flush()
 		for _, n := range notes {
 			p.printf("  note: %s\n", n)
+		}
+		for _, s := range r.Scenarios {
+			if s.Curve != nil && s.Skipped == "" {
+				p.printf("\n")
+				writeCurve(p, s)
+			}
 		}
 	}
 
@@ -146,6 +161,58 @@ func writeFile(dir, name string, write func(io.Writer) error) (err error) {
 
 const interruptedText = "the run was stopped before its end; the scenario that was running has partial figures"
 
+// writeCurve writes a load curve: a heading, then a row per point with
+// the engine's throughput, p50, p99 and max beside the baseline's, their
+// ratio, and the errors of either side.
+func writeCurve(p *errWriter, s ScenarioResult) {
+	c := s.Curve
+	p.printf("%s: load curve, closed loop, each side %s after a %s warm-up\n", s.Name, fmtSeconds(c.PointSeconds), fmtSeconds(c.WarmupSeconds))
+	p.printf("  engine:   %s\n  baseline: %s\n", c.Engine, c.Baseline)
+	if len(c.Points) == 0 {
+		p.printf("  no point measured\n")
+	} else {
+		tw := tabwriter.NewWriter(&trimWriter{w: p}, 0, 0, 2, ' ', 0)
+		fmt.Fprint(tw, "  CONNS\tENGINE\tP50\tP99\tMAX\tBASELINE\tP50\tP99\tMAX\tRATIO\t\n")
+		for _, pt := range c.Points {
+			e, b := pt.Engine, pt.Baseline
+			el, bl := latencyCells(e.Latency, e.Count > 0), latencyCells(b.Latency, b.Count > 0)
+			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pt.Connections,
+				curveRate(e), el[0], el[2], el[3], curveRate(b), bl[0], bl[2], bl[3], ratioCell(pt), curveErrors(pt))
+		}
+		_ = tw.Flush()
+	}
+	if c.Note != "" {
+		p.printf("  note: %s\n", c.Note)
+	}
+}
+
+// curveRate is a side's throughput, or a dash when it did not run.
+func curveRate(f CurveFigures) string {
+	if f.Count == 0 && f.Errors == 0 {
+		return "—"
+	}
+	return fmtRate(f.Throughput) + "/s"
+}
+
+func ratioCell(pt CurvePoint) string {
+	if pt.Baseline.Throughput <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(pt.Ratio, 'f', 2, 64)
+}
+
+// curveErrors says a point's errors, of either side, by code.
+func curveErrors(pt CurvePoint) string {
+	var parts []string
+	if pt.Engine.Errors > 0 {
+		parts = append(parts, "engine errors "+fmtInt(pt.Engine.Errors)+errorCodes(pt.Engine.ErrorsByCode, " (", ")"))
+	}
+	if pt.Baseline.Errors > 0 {
+		parts = append(parts, "baseline errors "+fmtInt(pt.Baseline.Errors)+errorCodes(pt.Baseline.ErrorsByCode, " (", ")"))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // latencyCells are p50, p95, p99 and max, or dashes when nothing was measured.
 func latencyCells(l LatencySummary, measured bool) []string {
 	if !measured {
@@ -189,6 +256,18 @@ func finiteReport(r *Report) *Report {
 			}
 			s.Histogram = h
 		}
+		if s.Curve != nil {
+			cv := *s.Curve
+			cv.PointSeconds, cv.WarmupSeconds = finite(cv.PointSeconds), finite(cv.WarmupSeconds)
+			if cv.Points != nil {
+				cv.Points = make([]CurvePoint, len(s.Curve.Points))
+				for j, pt := range s.Curve.Points {
+					pt.Engine, pt.Baseline, pt.Ratio = finiteFigures(pt.Engine), finiteFigures(pt.Baseline), finite(pt.Ratio)
+					cv.Points[j] = pt
+				}
+			}
+			s.Curve = &cv
+		}
 		c.Scenarios[i] = s
 	}
 	if r.Scenarios == nil {
@@ -202,6 +281,11 @@ func finiteReport(r *Report) *Report {
 		}
 	}
 	return &c
+}
+
+func finiteFigures(f CurveFigures) CurveFigures {
+	f.Seconds, f.Throughput, f.Latency = finite(f.Seconds), finite(f.Throughput), finiteLatency(f.Latency)
+	return f
 }
 
 func finiteLatency(l LatencySummary) LatencySummary {
@@ -441,9 +525,19 @@ func plural(n int, word string) string {
 	return fmtInt(int64(n)) + " " + word
 }
 
-// load is how hard a scenario pushed: its workers, or its asked-for rate.
+// load is how hard a scenario pushed: its workers, or its asked-for rate,
+// or a curve's connections.
 func load(s ScenarioResult) string {
 	switch {
+	case s.Curve != nil:
+		conns := make([]string, len(s.Curve.Points))
+		for i, pt := range s.Curve.Points {
+			conns[i] = strconv.Itoa(pt.Connections)
+		}
+		if len(conns) == 0 {
+			return "curve"
+		}
+		return "curve: " + strings.Join(conns, ", ")
 	case s.Rate > 0 && s.Workers > 0:
 		return fmtRate(s.Rate) + "/s, " + plural(s.Workers, "worker")
 	case s.Rate > 0:

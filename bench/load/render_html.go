@@ -55,6 +55,7 @@ type scenarioView struct {
 	Errors                                   string
 	Chart                                    *chartView
 	Ceiling                                  *ceilingView
+	Curve                                    *curveView
 	Targets                                  []targetView
 }
 
@@ -152,7 +153,12 @@ func newHTMLView(r *Report) htmlView {
 			Anchor: anchors[s.Name], Name: s.Name, Description: s.Description,
 			Mode: modeName(s.Mode), Skipped: s.Skipped, Targets: byScenario[s.Name], Note: s.Note,
 		}
-		if s.Skipped == "" {
+		if s.Skipped == "" && s.Curve != nil {
+			sv.Load, sv.Time = load(s), fmtSeconds(s.Seconds)
+			sv.Stats = curveStats(s)
+			sv.Errors = errorCodes(s.ErrorsByCode, "", "")
+			sv.Curve = newCurveView(s)
+		} else if s.Skipped == "" {
 			sv.Load, sv.Time = load(s), fmtSeconds(s.Seconds)
 			sv.Stats = scenarioStats(s)
 			if s.Service != nil && s.Count > 0 {
@@ -207,6 +213,21 @@ func scenarioStats(s ScenarioResult) []statView {
 		statView{Label: "max", Value: fmtMs(l.Max)},
 		statView{Label: "mean", Value: fmtMs(l.Mean)},
 	)
+}
+
+// curveStats are a curve's totals: the engine side's operations over all
+// points, and the points.
+func curveStats(s ScenarioResult) []statView {
+	errClass := ""
+	if s.Errors > 0 {
+		errClass = "bad"
+	}
+	return []statView{
+		{Label: "ok", Value: fmtInt(s.Count)},
+		{Label: "errors", Value: fmtInt(s.Errors), Class: errClass},
+		{Label: "points", Value: strconv.Itoa(len(s.Curve.Points)), Class: "key"},
+		{Label: "per side", Value: fmtSeconds(s.Curve.PointSeconds)},
+	}
 }
 
 func px(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
@@ -390,7 +411,7 @@ const reportHTML = `<!DOCTYPE html>
   --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #f6f8fa; --card: #ffffff;
   --pass: #1a7f37; --pass-bg: #dafbe1; --fail: #cf222e; --fail-bg: #ffebe9;
   --none: #59636e; --none-bg: #eff2f5; --bar: #4c8bd6; --tail: #e08a3c;
-  --p50: #6639ba; --p99: #bc4c00;
+  --p50: #6639ba; --p99: #bc4c00; --base: #8c959f;
 }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
@@ -465,6 +486,16 @@ svg line.p99 { stroke: var(--p99); }
 svg text.p50 { fill: var(--p50); font-weight: 600; }
 svg text.p99 { fill: var(--p99); font-weight: 600; }
 svg .ceil { fill: #eaeef2; stroke: #afb8c1; }
+svg polyline.eng, svg polyline.base { fill: none; stroke-width: 2; }
+svg polyline.eng { stroke: var(--bar); }
+svg polyline.base { stroke: var(--base); }
+svg polyline.p99 { stroke-dasharray: 6 4; stroke-width: 1.6; }
+svg circle.eng { fill: var(--bar); }
+svg circle.base { fill: var(--base); }
+svg circle:hover { stroke: var(--fg); stroke-width: 2; }
+svg text.ptitle { fill: var(--fg); font-weight: 600; }
+svg text.ratio { fill: #0550ae; font-size: 10px; }
+.curve-head { font-size: 13px; color: var(--muted); margin: 0 0 6px; }
 svg .tput { fill: var(--bar); }
 svg .tput.over { fill: var(--pass); }
 .ceiling { margin: 6px 0 4px; }
@@ -535,6 +566,40 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu San
 <text transform="translate(12 {{.YTitleY}}) rotate(-90)" text-anchor="middle">operations</text>
 </svg>
 </figure>{{end}}
+{{with .Curve}}<p class="curve-head">{{.Heading}} Engine: {{.Engine}}. Baseline: {{.Baseline}}.</p>
+{{with .Chart}}<figure style="margin:0">
+<svg viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Label}}">
+<title>{{.Label}}</title>
+{{- range .Keys}}
+{{if .Line}}<polyline class="{{.Class}}" points="{{.Line}}"/>{{end}}<text x="{{.TextX}}" y="14">{{.Label}}</text>
+{{- end}}
+{{- range .Panels}}{{$p := .}}
+<text class="ptitle" x="{{.TitleX}}" y="{{.TopY}}">{{.Title}}</text>
+{{- range .YTicks}}
+<line class="grid" x1="{{$p.Left}}" x2="{{$p.Right}}" y1="{{.Pos}}" y2="{{.Pos}}"/><text x="{{$p.Left}}" dx="-6" y="{{.Pos}}" dy="4" text-anchor="end">{{.Label}}</text>
+{{- end}}
+{{- range .XTicks}}
+<line class="grid" x1="{{.Pos}}" x2="{{.Pos}}" y1="{{$p.Top}}" y2="{{$p.Bottom}}"/><text x="{{.Pos}}" y="{{$p.Bottom}}" dy="16" text-anchor="middle">{{.Label}}</text>
+{{- end}}
+<line class="axis" x1="{{.Left}}" x2="{{.Right}}" y1="{{.Bottom}}" y2="{{.Bottom}}"/>
+{{- range .Lines}}{{$l := .}}
+<polyline class="{{.Class}}" points="{{.Points}}"/>
+{{- range .Dots}}<circle class="{{$l.Class}}" cx="{{.X}}" cy="{{.Y}}" r="3.5"><title>{{.Title}}</title></circle>{{end}}
+{{- end}}
+{{- range .Labels}}
+<text class="ratio" x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>
+{{- end}}
+<text x="{{.XTitleX}}" y="{{.XTitleY}}" text-anchor="middle">connections (log scale)</text>
+{{with .YTitle}}<text transform="translate({{$p.YTitleX}} {{$p.YTitleY}}) rotate(-90)" text-anchor="middle">{{.}}</text>{{end}}
+{{- end}}
+</svg>
+</figure>{{end}}
+<div class="scroll"><table class="mini curve">
+<thead><tr><th class="num">Conns</th><th class="num">Engine</th><th class="num">p50</th><th class="num">p99</th><th class="num">Max</th><th class="num">Baseline</th><th class="num">p50</th><th class="num">p99</th><th class="num">Max</th><th class="num">Ratio</th></tr></thead>
+<tbody>{{range .Rows}}<tr><td class="num">{{.Conns}}{{with .Errors}}<span class="why">{{.}}</span>{{end}}</td><td class="num">{{.Engine}}</td><td class="num">{{.EP50}}</td><td class="num">{{.EP99}}</td><td class="num">{{.EMax}}</td><td class="num">{{.Baseline}}</td><td class="num">{{.BP50}}</td><td class="num">{{.BP99}}</td><td class="num">{{.BMax}}</td><td class="num">{{.Ratio}}</td></tr>{{end}}</tbody>
+</table></div>
+{{with .Note}}<p class="note">{{.}}</p>{{end}}
+{{end}}
 {{with .Ceiling}}<div class="ceiling">
 <svg viewBox="0 0 {{.W}} 30" role="img" aria-label="throughput against the ceiling {{.Name}}">
 <text x="52" y="19" text-anchor="end">ceiling</text>

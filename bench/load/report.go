@@ -80,6 +80,50 @@ type ScenarioResult struct {
 	// Note says what else a reader needs to know (writes that ran beside,
 	// a ratio not judged, partial figures).
 	Note string `json:"note,omitempty"`
+	// Curve, for a load-curve scenario (durable-rsvp, headcount-curve),
+	// holds its points: the engine and its baseline at each concurrency.
+	// Such a result's Count, Errors, ErrorsByCode and Seconds are the
+	// engine's totals over the points; it has no Throughput, Latency or
+	// Histogram of its own (each point has them).
+	Curve *Curve `json:"curve,omitempty"`
+}
+
+// Curve is a load curve: the same closed-loop operation at a series of
+// concurrencies, each point beside its baseline (this machine's ceiling
+// for that kind of operation) measured at the same concurrency in the same
+// run, just before it.
+type Curve struct {
+	Engine   string `json:"engine"`   // what the engine side does, e.g. "PUT /v1/weddings/{w}/rsvps/{u}/{e}"
+	Baseline string `json:"baseline"` // what the baseline does, e.g. "raw Pebble group commit"
+	// PointSeconds is how long each side of a point was measured for (at
+	// least; a point runs longer to reach its minimum of operations);
+	// WarmupSeconds is the unmeasured closed loop before each.
+	PointSeconds  float64      `json:"point_seconds"`
+	WarmupSeconds float64      `json:"warmup_seconds"`
+	Points        []CurvePoint `json:"points"`
+	// Note says what else a reader needs to know (e.g. no baseline for an
+	// engine on another machine).
+	Note string `json:"note,omitempty"`
+}
+
+// CurvePoint is one concurrency of a curve.
+type CurvePoint struct {
+	Connections int          `json:"connections"` // closed-loop workers, each with its own connection
+	Engine      CurveFigures `json:"engine"`
+	Baseline    CurveFigures `json:"baseline"`
+	// Ratio is the engine's throughput over the baseline's; 0 when the
+	// baseline did not run or measured nothing.
+	Ratio float64 `json:"ratio"`
+}
+
+// CurveFigures is one side of a curve point.
+type CurveFigures struct {
+	Count        int64            `json:"count"`
+	Errors       int64            `json:"errors"`
+	ErrorsByCode map[string]int64 `json:"errors_by_code,omitempty"`
+	Seconds      float64          `json:"seconds"`
+	Throughput   float64          `json:"throughput"` // successful operations/s
+	Latency      LatencySummary   `json:"latency"`
 }
 
 // OpResult is one kind of operation of a mixed scenario.
@@ -112,14 +156,17 @@ type Bucket struct {
 
 // TargetResult is one service level judged against a measurement.
 type TargetResult struct {
-	Name     string  `json:"name"`     // e.g. "headcount p99 at 5,000 req/s"
-	Source   string  `json:"source"`   // "product plan" or "issue 3", …
-	Scenario string  `json:"scenario"` // the ScenarioResult it reads
-	Metric   string  `json:"metric"`   // e.g. "p99_ms", "ratio_vs_fixed"
-	Op       string  `json:"op"`       // "<" or ">="
-	Want     float64 `json:"want"`
-	Got      float64 `json:"got"`
-	Unit     string  `json:"unit"`
+	Name     string `json:"name"`     // e.g. "headcount p99 at 5,000 req/s"
+	Source   string `json:"source"`   // "product plan" or "issue 3", …
+	Scenario string `json:"scenario"` // the ScenarioResult it reads
+	Metric   string `json:"metric"`   // e.g. "p99_ms", "ratio_vs_fixed"
+	// Conns is the curve point the figure is read at (connections); 0:
+	// the scenario's result itself.
+	Conns int     `json:"connections,omitempty"`
+	Op    string  `json:"op"` // "<" or ">="
+	Want  float64 `json:"want"`
+	Got   float64 `json:"got"`
+	Unit  string  `json:"unit"`
 	// Judged is false when the run cannot judge it (quick mode, a skipped
 	// scenario); Passed is meaningful only when Judged.
 	Judged bool   `json:"judged"`

@@ -42,6 +42,14 @@ type Config struct {
 	Conns     int           // connections (closed-loop workers); default 64
 	Rate      float64       // open-loop requests/s; default 5000
 	Seed      uint64        // default 1
+	// Curve is the connections of the load curves' points (durable-rsvp,
+	// headcount-curve); default DefaultCurve (1, 4, 16, 64). Run sorts it
+	// and drops repeats.
+	Curve []int
+	// PointDuration is how long each side of a curve point is measured
+	// (after a warm-up of a fifth of it, and longer until MinPointOps);
+	// default 5 s, 300 ms when Quick.
+	PointDuration time.Duration
 
 	// Quick is a smoke test: 1 wedding of 200 units, short scenarios, and
 	// timing targets reported but not judged.
@@ -91,6 +99,16 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Conns <= 0 {
 		c.Conns = DefaultConns
+	}
+	if len(c.Curve) == 0 {
+		c.Curve = DefaultCurve
+	}
+	c.Curve = normCurve(c.Curve)
+	if c.PointDuration <= 0 {
+		c.PointDuration = DefaultPointDuration
+		if c.Quick {
+			c.PointDuration = DefaultQuickPointDuration
+		}
 	}
 	if c.Rate <= 0 {
 		c.Rate = DefaultRate
@@ -159,6 +177,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Units > 100_000 {
 		return nil, errors.New("load: at most 100,000 units per wedding")
 	}
+	if cfg.Curve[0] < 1 || cfg.Curve[len(cfg.Curve)-1] > MaxCurveConns {
+		return nil, fmt.Errorf("load: curve points from 1 to %d connections", MaxCurveConns)
+	}
 	scenarios, err := Select(cfg.Scenarios)
 	if err != nil {
 		return nil, err
@@ -167,8 +188,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	defer func() { rep.Seconds = time.Since(start).Seconds() }()
 
-	env := &Env{Conns: cfg.Conns, Rate: cfg.Rate, Duration: cfg.Duration, Results: map[string]ScenarioResult{},
-		cfg: cfg, progress: cfg.Progress, report: rep}
+	env := &Env{Conns: cfg.Conns, Rate: cfg.Rate, Duration: cfg.Duration, Curve: cfg.Curve, PointDuration: cfg.PointDuration,
+		Results: map[string]ScenarioResult{}, cfg: cfg, progress: cfg.Progress, report: rep}
 	if cfg.URL == "" {
 		dir, err := os.MkdirTemp("", "parinaya-bench-engine-")
 		if err != nil {
@@ -265,7 +286,7 @@ func targets(scenarios []*Scenario, results map[string]ScenarioResult, complete 
 			if name == "" {
 				name = s.Name
 			}
-			tr := TargetResult{Name: t.Name, Source: t.Source, Scenario: name, Metric: t.Metric, Op: t.Op, Want: t.Want, Unit: t.Unit}
+			tr := TargetResult{Name: t.Name, Source: t.Source, Scenario: name, Metric: t.Metric, Conns: t.Conns, Op: t.Op, Want: t.Want, Unit: t.Unit}
 			sr, ok := results[name]
 			switch {
 			case s.Skipped != "":
@@ -273,18 +294,24 @@ func targets(scenarios []*Scenario, results map[string]ScenarioResult, complete 
 			case !ok:
 				tr.Note = "interrupted"
 			case !complete[name]:
-				tr.Got, _ = metric(sr, t.Metric, results) // for information
+				tr.Got = readTarget(t, sr, results).got // for information
 				tr.Note = "interrupted: partial figures"
 			default:
-				tr.Got, tr.Judged = metric(sr, t.Metric, results)
-				if !tr.Judged {
+				f := readTarget(t, sr, results)
+				tr.Got, tr.Judged = f.got, f.ok
+				switch {
+				case !f.ok && f.why != "":
+					tr.Note = f.why
+				case !f.ok:
 					tr.Note = "no figure: " + t.Metric
-				} else if quick && t.Timing() {
+				case quick && t.Timing():
 					tr.Judged = false
 					tr.Note = "quick run: timings not judged"
-				} else if sr.Count == 0 && t.Timing() {
+				case f.count == 0 && t.Timing():
 					tr.Got = math.NaN() // fails: nothing succeeded
 					tr.Note = "no successful operation"
+				default:
+					tr.Note = f.note
 				}
 			}
 			out = append(out, tr)
@@ -363,6 +390,10 @@ type Env struct {
 	Conns    int
 	Rate     float64
 	Duration time.Duration
+	// Curve and PointDuration are the load curves' points (connections,
+	// ascending) and how long each side of a point is measured.
+	Curve         []int
+	PointDuration time.Duration
 	// Results are those of the scenarios that ran before, by name.
 	Results map[string]ScenarioResult
 
@@ -389,6 +420,24 @@ func (env *Env) settle(ctx context.Context) {
 	pause := time.Second
 	if env.cfg.Quick {
 		pause = 100 * time.Millisecond
+	}
+	select {
+	case <-time.After(pause):
+	case <-ctx.Done():
+	}
+}
+
+// rest is settle between the measurements of a curve: the last one's
+// connections closed, its garbage collected, a shorter pause.
+func (env *Env) rest(ctx context.Context) {
+	for _, c := range env.clients {
+		c.Close()
+	}
+	env.clients = nil
+	runtime.GC()
+	pause := 250 * time.Millisecond
+	if env.cfg.Quick {
+		pause = 25 * time.Millisecond
 	}
 	select {
 	case <-time.After(pause):

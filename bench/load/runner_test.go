@@ -50,7 +50,9 @@ func TestSelect_AddsWhatAScenarioNeedsInRegistryOrder(t *testing.T) {
 	for _, s := range got {
 		names = append(names, s.Name)
 	}
-	if want := []string{"ceiling-http", "headcount-max", "ceiling-pebble", "durable-rsvp"}; !slices.Equal(names, want) {
+	// durable-rsvp measures its own baseline at each point: it needs no
+	// ceiling-pebble.
+	if want := []string{"ceiling-http", "headcount-max", "durable-rsvp"}; !slices.Equal(names, want) {
 		t.Errorf("selected %v; want %v", names, want)
 	}
 	if all, _ := load.Select(nil); len(all) != len(load.Scenarios) {
@@ -70,7 +72,7 @@ func TestRun_EveryScenarioQuick(t *testing.T) {
 		t.Skip("starts an engine and runs every scenario")
 	}
 	rep, err := load.Run(context.Background(), load.Config{Quick: true, Units: 24, Weddings: 2, Duration: 150 * time.Millisecond,
-		Conns: 4, Rate: 400})
+		Conns: 4, Rate: 400, Curve: []int{4, 1, 4}, PointDuration: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +94,8 @@ func TestRun_EveryScenarioQuick(t *testing.T) {
 			}
 		case s.Count == 0 || s.Errors != 0:
 			t.Errorf("%s: %d ok, %d errors %v", s.Name, s.Count, s.Errors, s.ErrorsByCode)
+		case s.Curve != nil:
+			checkCurve(t, s)
 		case s.Latency.P50 <= 0 || s.Latency.Max < s.Latency.P99 || len(s.Histogram) == 0 || s.Throughput <= 0:
 			t.Errorf("%s: figures %+v, %d buckets, %.0f/s", s.Name, s.Latency, len(s.Histogram), s.Throughput)
 		}
@@ -113,10 +117,20 @@ func TestRun_EveryScenarioQuick(t *testing.T) {
 	if h := byName["headcount-max"]; h.Ceiling != "ceiling-http" {
 		t.Errorf("headcount-max ceiling %q", h.Ceiling)
 	}
+	for _, name := range []string{"durable-rsvp", "headcount-curve"} {
+		if byName[name].Curve == nil {
+			t.Errorf("%s: no curve", name)
+		}
+	}
 	for _, tr := range rep.Targets {
 		skipped := byName[tr.Scenario].Skipped != ""
 		timing := !slices.Contains([]string{"errors", "error_pct", "success_pct"}, tr.Metric)
 		switch {
+		case tr.Conns == 64:
+			// This run's curve has no 64 point: said, not judged.
+			if tr.Judged || tr.Note != "no point at 64 connections in the curve" {
+				t.Errorf("%s: note %q, judged %v", tr.Name, tr.Note, tr.Judged)
+			}
 		case skipped && tr.Judged:
 			t.Errorf("%s: judged on a skipped scenario", tr.Name)
 		case !skipped && timing && (tr.Judged || tr.Note != "quick run: timings not judged"):
@@ -126,6 +140,32 @@ func TestRun_EveryScenarioQuick(t *testing.T) {
 		case tr.Metric == "ceiling_ratio" && (tr.Got <= 0 || math.IsNaN(tr.Got)):
 			t.Errorf("%s: ratio %v", tr.Name, tr.Got)
 		}
+	}
+}
+
+// checkCurve: a run's curve has its points in order (the Config's
+// [4, 1, 4] sorted, the repeat dropped), each with figures on both sides
+// and their ratio.
+func checkCurve(t *testing.T, s load.ScenarioResult) {
+	t.Helper()
+	c := s.Curve
+	var conns []int
+	var count int64
+	for _, pt := range c.Points {
+		conns = append(conns, pt.Connections)
+		count += pt.Engine.Count
+		for side, f := range map[string]load.CurveFigures{"engine": pt.Engine, "baseline": pt.Baseline} {
+			if f.Count == 0 || f.Errors != 0 || f.Throughput <= 0 || f.Seconds <= 0 || f.Latency.P50 <= 0 || f.Latency.Max < f.Latency.P99 {
+				t.Errorf("%s at %d, %s: %+v", s.Name, pt.Connections, side, f)
+			}
+		}
+		if want := pt.Engine.Throughput / pt.Baseline.Throughput; pt.Ratio != want {
+			t.Errorf("%s at %d: ratio %v, want %v", s.Name, pt.Connections, pt.Ratio, want)
+		}
+	}
+	if !slices.Equal(conns, []int{1, 4}) || count != s.Count || c.PointSeconds != 0.1 || c.WarmupSeconds != 0.02 || c.Engine == "" || c.Baseline == "" {
+		t.Errorf("%s: points at %v, %d ok in them of %d, %v s per side, %v s warm-up, engine %q, baseline %q",
+			s.Name, conns, count, s.Count, c.PointSeconds, c.WarmupSeconds, c.Engine, c.Baseline)
 	}
 }
 

@@ -42,11 +42,17 @@ type Target struct {
 	Result string
 	// Metric is one of p50_ms, p95_ms, p99_ms, p999_ms, max_ms, mean_ms,
 	// throughput, errors, error_pct, success_pct, or ceiling_ratio (the
-	// throughput over that of the result's Ceiling).
+	// throughput over that of the result's Ceiling; at a curve point, over
+	// that of the point's baseline); or, for a curve, min_throughput_step
+	// (the smallest ratio of a point's throughput to that of the point
+	// before it: ≥ 1 when throughput never falls as concurrency rises).
 	Metric string
-	Op     string // "<", "<=", ">", ">="
-	Want   float64
-	Unit   string
+	// Conns, for a curve, is the point (connections) Metric is read at;
+	// 0: the result itself (for a curve: its totals, errors only).
+	Conns int
+	Op    string // "<", "<=", ">", ">="
+	Want  float64
+	Unit  string
 }
 
 // Timing says whether the target is about speed, which a quick run does
@@ -82,6 +88,19 @@ var Scenarios = []*Scenario{
 			{Name: "headcount throughput vs fixed-body ceiling", Source: "issue 3", Metric: "ceiling_ratio", Op: ">=", Want: 0.7},
 		},
 		Run: runHeadcountMax,
+	},
+	{
+		Name: "headcount-curve",
+		Description: "The load curve of headcount reads: closed loop GET /v1/weddings/{w}/headcount at each of --curve connections " +
+			"(default 1, 4, 16, 64), each point beside the fixed-body fasthttp handler of ceiling-http at as many connections, measured " +
+			"just before it in the same run: throughput, p50, p99 and max of both, and their ratio. Each side of a point: a warm-up of a " +
+			"fifth of --point-duration, then --point-duration measured (longer, up to 3 times, until 5,000 requests; not in a quick run).",
+		Targets: []Target{
+			{Name: "headcount curve: no errors", Source: "this tool", Metric: "errors", Op: "<=", Want: 0},
+		},
+		Run: func(ctx context.Context, env *Env) ([]ScenarioResult, error) {
+			return runCurve(ctx, env, headcountCurve)
+		},
 	},
 	{
 		Name: "headcount-open",
@@ -125,15 +144,29 @@ var Scenarios = []*Scenario{
 		Name: "ceiling-pebble",
 		Description: "Raw Pebble group commit: --conns goroutines each committing one 110-byte record per pebble.Sync batch into a fresh " +
 			"Pebble in a temporary directory, with the engine's WAL sync pacing. Always runs when selected: it measures the disk of the " +
-			"machine the tool runs on, the ceiling of durable writes when the engine runs there too.",
+			"machine the tool runs on, the ceiling of durable writes when the engine runs there too (durable-rsvp measures it again " +
+			"at each point of its curve).",
 		Run: runCeilingPebble,
 	},
 	{
 		Name: "durable-rsvp",
-		Description: "Closed loop PUT /v1/weddings/{w}/rsvps/{u}/{e} at --conns across all provisioned weddings (skewed): durable writes " +
-			"over HTTP, each fsynced before its 200. Its ratio to ceiling-pebble is reported (not judged) when the engine runs on this machine.",
-		Needs: []string{"ceiling-pebble"},
-		Run:   runDurableRSVP,
+		Description: "The load curve of durable writes: closed loop PUT /v1/weddings/{w}/rsvps/{u}/{e} across all provisioned weddings " +
+			"(skewed), each fsynced before its 200, at each of --curve connections (default 1, 4, 16, 64), each point beside raw Pebble " +
+			"group commit (ceiling-pebble's code, a fresh Pebble) with as many writers, measured just before it in the same run: " +
+			"throughput, p50, p99 and max of both, and their ratio. Each side of a point: a warm-up of a fifth of --point-duration, " +
+			"then --point-duration measured (longer, up to 3 times, until 5,000 requests; not in a quick run). min_throughput_step is " +
+			"the smallest ratio of a point's throughput to that of the point before it. With an engine on another machine, no baseline.",
+		Targets: []Target{
+			{Name: "durable-rsvp at 1 connection: p50", Source: "issue 10", Metric: "p50_ms", Conns: 1, Op: "<", Want: 0.6, Unit: "ms"},
+			{Name: "durable-rsvp at 1 connection: p99", Source: "issue 10", Metric: "p99_ms", Conns: 1, Op: "<", Want: 2, Unit: "ms"},
+			{Name: "durable RSVP throughput never lower at a higher concurrency than at the one before", Source: "issue 10",
+				Metric: "min_throughput_step", Op: ">=", Want: 1},
+			{Name: "durable RSVPs at 64 connections vs raw Pebble at 64", Source: "issue 10", Metric: "ceiling_ratio", Conns: 64, Op: ">=", Want: 0.5},
+			{Name: "durable RSVP curve: no errors", Source: "this tool", Metric: "errors", Op: "<=", Want: 0},
+		},
+		Run: func(ctx context.Context, env *Env) ([]ScenarioResult, error) {
+			return runCurve(ctx, env, durableRSVPCurve)
+		},
 	},
 	{
 		Name:        "bulk-invite-200",
@@ -339,24 +372,6 @@ func runCeilingPebble(ctx context.Context, env *Env) ([]ScenarioResult, error) {
 	}
 	sr := env.result("ceiling-pebble", "closed", env.Conns, 0, res)
 	sr.Note = "records/s of this machine's disk, not of the engine"
-	return []ScenarioResult{sr}, nil
-}
-
-func runDurableRSVP(ctx context.Context, env *Env) ([]ScenarioResult, error) {
-	c, err := env.client(env.Conns)
-	if err != nil {
-		return nil, err
-	}
-	res := env.closed(ctx, "durable-rsvp", env.Conns, func(w int) func() (bool, error) { return env.rsvpOp(c, w) })
-	sr := env.result("durable-rsvp", "closed", env.Conns, 0, res)
-	if env.Local {
-		sr.Ceiling = "ceiling-pebble"
-		if ceil, ok := env.Results["ceiling-pebble"]; ok && ceil.Throughput > 0 {
-			sr.Note = fmt.Sprintf("%.2f of ceiling-pebble (raw commits, same number of writers; not judged)", sr.Throughput/ceil.Throughput)
-		}
-	} else {
-		sr.Note = "the engine runs elsewhere: no ratio to this machine's ceiling-pebble"
-	}
 	return []ScenarioResult{sr}, nil
 }
 
