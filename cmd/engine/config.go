@@ -52,11 +52,12 @@ type StorageConfig struct {
 	Data string `toml:"data"`
 	// CacheBytes is Pebble's block cache (> 0). Default 64 MiB.
 	CacheBytes int64 `toml:"cache_bytes"`
-	// WALMinSyncInterval is the least time between two WAL fsyncs, so that
-	// commits of many weddings share one. Default 250µs
-	// (storage.DefaultWALMinSyncInterval). 0 means none (Pebble's own
-	// default): every commit syncs as soon as asked, which is
-	// storage.Options.WALMinSyncInterval < 0, not 0.
+	// WALMinSyncInterval is how long the WAL waits between two fsyncs
+	// while commits arrive in a burst (storage.WALPacer), so that more of
+	// them share one; a lone commit is synced at once. Default 250µs
+	// (storage.DefaultWALMinSyncInterval). 0 means never wait (Pebble's own
+	// group commit alone), which is storage.Options.WALMinSyncInterval < 0,
+	// not 0.
 	WALMinSyncInterval Duration `toml:"wal_min_sync_interval"`
 }
 
