@@ -469,7 +469,7 @@ func (s *Server) setRSVP(r *request) error {
 	}
 	rr := res.Value.(domain.RSVPResult)
 	out := toRSVP(rr.UnitID, rr.EventID, rr.Seats, rr.RSVP)
-	writeJSON(r.rc, fasthttp.StatusOK, out)
+	writeBody(r.rc, fasthttp.StatusOK, appendRSVP(make([]byte, 0, 256), &out))
 	return nil
 }
 
@@ -487,12 +487,18 @@ func (s *Server) listRSVPs(r *request) error {
 		return err
 	}
 	pg := v.(domain.RSVPPage)
-	items := make([]rsvpJSON, len(pg.Rows))
+	b := append(make([]byte, 0, 64+200*len(pg.Rows)), `{"items":[`...)
 	for i, row := range pg.Rows {
-		items[i] = toRSVP(row.UnitID, row.EventID, row.Seats, row.RSVP)
-		items[i].Seq = 0
+		if i > 0 {
+			b = append(b, ',')
+		}
+		item := toRSVP(row.UnitID, row.EventID, row.Seats, row.RSVP)
+		item.Seq = 0
+		b = appendRSVP(b, &item)
 	}
-	writeJSON(r.rc, fasthttp.StatusOK, page[rsvpJSON]{Items: items, Next: pg.Next})
+	b = append(b, `],"next":`...)
+	b = appendString(b, pg.Next)
+	writeBody(r.rc, fasthttp.StatusOK, append(b, '}'))
 	return nil
 }
 

@@ -198,6 +198,34 @@ func toRSVP(unitID, eventID string, seats int32, r domain.RSVP) rsvpJSON {
 		Seats: seats, Source: r.Source.String(), AnsweredAt: jsonTime(r.AnsweredAt), Note: r.Note, Seq: r.Seq}
 }
 
+// appendRSVP appends r as encoding/json writes it (the field order and
+// omitempty of rsvpJSON's tags), by hand: an RSVP is the answer of the
+// hottest write, and reflection was a fifth of its handler's time.
+// TestAppendRSVPMatchesJSON keeps the two equal.
+func appendRSVP(b []byte, r *rsvpJSON) []byte {
+	b = append(b, `{"unit_id":`...)
+	b = appendString(b, r.UnitID)
+	b = append(b, `,"event_id":`...)
+	b = appendString(b, r.EventID)
+	b = append(b, `,"status":`...)
+	b = appendString(b, r.Status)
+	b = append(b, ',')
+	b = appendInt(b, "headcount", int64(r.Headcount))
+	b = append(b, ',')
+	b = appendInt(b, "seats", int64(r.Seats))
+	b = append(b, `,"source":`...)
+	b = appendString(b, r.Source)
+	b = append(b, `,"answered_at":`...)
+	b = appendTime(b, domain.Instant(r.AnsweredAt))
+	b = append(b, `,"note":`...)
+	b = appendString(b, r.Note)
+	if r.Seq != 0 {
+		b = append(b, ',')
+		b = appendInt(b, "seq", int64(r.Seq))
+	}
+	return append(b, '}')
+}
+
 type rsvpIn struct {
 	Status    string `json:"status"`
 	Headcount *int32 `json:"headcount"`
