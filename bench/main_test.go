@@ -27,7 +27,17 @@ func TestHelp_ListsScenariosAndTargets(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range []string{"-url", "-token", "-weddings", "-units", "-events", "-scenarios", "-duration", "-conns", "-rate", "-quick", "-no-fail", "-out", "-seed"} {
+	for _, want := range []string{
+		"target: durable-rsvp at 1 connection: p50: p50_ms at 1 connection < 0.6 ms (issue 10)",
+		"ceiling_ratio at 64 connections >= 0.5 (issue 10)",
+		"min_throughput_step >= 1 (issue 10)",
+		"(default \"1,4,16,64\")",
+	} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	for _, f := range []string{"-url", "-token", "-weddings", "-units", "-events", "-scenarios", "-duration", "-conns", "-rate", "-curve", "-point-duration", "-quick", "-no-fail", "-out", "-seed"} {
 		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
 			t.Errorf("--help does not show %s", f)
 		}
@@ -41,6 +51,8 @@ func TestBadUsage_Exits2(t *testing.T) {
 		{"--url", "http://127.0.0.1:1"}, // no token
 		{"extra"},
 		{"--rate", "fast"},
+		{"--curve", "1,0,4"},
+		{"--curve", ""},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(args, &out, &errb); code != 2 || errb.Len() == 0 {
@@ -58,11 +70,12 @@ func TestRun_WritesTheReports(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	var out, errb bytes.Buffer
 	code := run([]string{"--quick", "--units", "20", "--duration", "200ms", "--conns", "4", "--rate", "500",
-		"--scenarios", "headcount-open,admin-mix", "--out", dir}, &out, &errb)
+		"--scenarios", "headcount-open,admin-mix,headcount-curve", "--curve", "2,1", "--point-duration", "50ms", "--out", dir}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
 	}
-	for _, want := range []string{"headcount-open", "admin-mix", filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")} {
+	for _, want := range []string{"headcount-open", "admin-mix", "headcount-curve: load curve, closed loop, each side 0.05 s after a 0.01 s warm-up",
+		filepath.Join(dir, "report.json"), filepath.Join(dir, "report.html")} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out.String())
 		}
@@ -78,8 +91,12 @@ func TestRun_WritesTheReports(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Quick || len(rep.Scenarios) < 2 || !strings.HasPrefix(rep.Command, "go run ./bench --quick") {
-		t.Errorf("report: quick %v, %d scenarios, command %q", rep.Quick, len(rep.Scenarios), rep.Command)
+	if !rep.Quick || len(rep.Scenarios) != 3 || !strings.HasPrefix(rep.Command, "go run ./bench --quick") {
+		t.Fatalf("report: quick %v, %d scenarios, command %q", rep.Quick, len(rep.Scenarios), rep.Command)
+	}
+	if c := rep.Scenarios[0].Curve; rep.Scenarios[0].Name != "headcount-curve" || c == nil || len(c.Points) != 2 ||
+		c.Points[0].Connections != 1 || c.Points[1].Connections != 2 || c.PointSeconds != 0.05 {
+		t.Errorf("%s: curve %+v", rep.Scenarios[0].Name, c)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "report.html")); err != nil {
 		t.Error(err)

@@ -166,8 +166,13 @@ const interruptedText = "the run was stopped before its end; the scenario that w
 // ratio, and the errors of either side.
 func writeCurve(p *errWriter, s ScenarioResult) {
 	c := s.Curve
-	p.printf("%s: load curve, closed loop, each side %s after a %s warm-up\n", s.Name, fmtSeconds(c.PointSeconds), fmtSeconds(c.WarmupSeconds))
-	p.printf("  engine:   %s\n  baseline: %s\n", c.Engine, c.Baseline)
+	p.printf("%s: load curve, closed loop%s\n", s.Name, curveTiming(c, ", "))
+	if c.Engine != "" {
+		p.printf("  engine:   %s\n", c.Engine)
+	}
+	if c.Baseline != "" {
+		p.printf("  baseline: %s\n", c.Baseline)
+	}
 	if len(c.Points) == 0 {
 		p.printf("  no point measured\n")
 	} else {
@@ -184,6 +189,19 @@ func writeCurve(p *errWriter, s ScenarioResult) {
 	if c.Note != "" {
 		p.printf("  note: %s\n", c.Note)
 	}
+}
+
+// curveTiming says how long each side of a point was measured, after
+// prefix; nothing when the curve does not say.
+func curveTiming(c *Curve, prefix string) string {
+	if c.PointSeconds <= 0 {
+		return ""
+	}
+	s := prefix + "each side " + fmtSeconds(c.PointSeconds)
+	if c.WarmupSeconds > 0 {
+		s += " after a " + fmtSeconds(c.WarmupSeconds) + " warm-up"
+	}
+	return s
 }
 
 // curveRate is a side's throughput, or a dash when it did not run.

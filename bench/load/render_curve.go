@@ -67,8 +67,8 @@ type curveLabel struct{ X, Y, Text string }
 func newCurveView(s ScenarioResult) *curveView {
 	c := s.Curve
 	v := &curveView{Engine: c.Engine, Baseline: c.Baseline, Note: c.Note,
-		Heading: fmt.Sprintf("Load curve: closed loop, each side of a point measured %s after a %s warm-up, the baseline just before the engine.",
-			fmtSeconds(c.PointSeconds), fmtSeconds(c.WarmupSeconds))}
+		Heading: "Load curve: closed loop" + strings.Replace(curveTiming(c, ", "), "each side", "each side of a point measured", 1) +
+			", the baseline just before the engine."}
 	for _, pt := range c.Points {
 		e, b := pt.Engine, pt.Baseline
 		el, bl := latencyCells(e.Latency, e.Count > 0), latencyCells(b.Latency, b.Count > 0)

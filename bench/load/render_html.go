@@ -566,7 +566,7 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu San
 <text transform="translate(12 {{.YTitleY}}) rotate(-90)" text-anchor="middle">operations</text>
 </svg>
 </figure>{{end}}
-{{with .Curve}}<p class="curve-head">{{.Heading}} Engine: {{.Engine}}. Baseline: {{.Baseline}}.</p>
+{{with .Curve}}<p class="curve-head">{{.Heading}}{{with .Engine}} Engine: {{.}}.{{end}}{{with .Baseline}} Baseline: {{.}}.{{end}}</p>
 {{with .Chart}}<figure style="margin:0">
 <svg viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Label}}">
 <title>{{.Label}}</title>

@@ -52,6 +52,50 @@ func sampleScenario(t *testing.T, seed uint64, s load.ScenarioResult, medianMs, 
 	return s
 }
 
+// side is one side of a made-up curve point: throughput and p50, p99
+// and max in ms.
+type side struct{ tput, p50, p99, max float64 }
+
+func (s side) figures(seconds float64) load.CurveFigures {
+	return load.CurveFigures{Count: int64(s.tput * seconds), Seconds: seconds, Throughput: s.tput,
+		Latency: load.LatencySummary{P50: s.p50, P95: (s.p50 + s.p99) / 2, P99: s.p99, P999: (s.p99 + s.max) / 2, Max: s.max, Mean: s.p50 * 1.1}}
+}
+
+// sampleCurve is a curve scenario's result as runCurve makes it: points
+// at conns[i] with the engine and the baseline sides given, 5 s each.
+func sampleCurve(name string, conns []int, engine, baseline []side) load.ScenarioResult {
+	c := &load.Curve{Engine: "the engine's " + name, Baseline: "its baseline", PointSeconds: 5, WarmupSeconds: 1, Points: []load.CurvePoint{}}
+	s := load.ScenarioResult{Name: name, Mode: "closed", Curve: c, Description: "The load curve of " + name + "."}
+	for i, n := range conns {
+		pt := load.CurvePoint{Connections: n, Engine: engine[i].figures(5)}
+		if baseline != nil {
+			pt.Baseline = baseline[i].figures(5)
+			pt.Ratio = pt.Engine.Throughput / pt.Baseline.Throughput
+		}
+		c.Points = append(c.Points, pt)
+		s.Count += pt.Engine.Count
+		s.Seconds += pt.Engine.Seconds
+	}
+	return s
+}
+
+// The curves of a full run: writes that rise with concurrency, reads
+// that flatten.
+func sampleCurves() []load.ScenarioResult {
+	conns := []int{1, 4, 16, 64}
+	writes := sampleCurve("durable-rsvp", conns,
+		[]side{{2_150, 0.44, 0.81, 4.2}, {5_400, 0.71, 1.9, 9.8}, {11_800, 1.31, 3.9, 21}, {21_300, 2.9, 8.4, 36}},
+		[]side{{760, 1.31, 1.52, 3.1}, {2_900, 1.37, 1.8, 5.5}, {11_100, 1.44, 2.1, 7.7}, {48_000, 1.29, 2.9, 13}})
+	writes.ErrorsByCode = map[string]int64{"timeout": 2}
+	writes.Errors = 2
+	writes.Curve.Points[3].Engine.Errors = 2
+	writes.Curve.Points[3].Engine.ErrorsByCode = map[string]int64{"timeout": 2}
+	reads := sampleCurve("headcount-curve", conns,
+		[]side{{11_900, 0.079, 0.16, 2.3}, {36_500, 0.1, 0.52, 6.1}, {52_800, 0.27, 1.9, 11}, {66_100, 0.9, 3.3, 15}},
+		[]side{{14_200, 0.066, 0.13, 1.9}, {45_100, 0.083, 0.41, 4.7}, {68_900, 0.21, 1.5, 9.8}, {82_400, 0.71, 2.9, 12}})
+	return []load.ScenarioResult{reads, writes}
+}
+
 // sampleReport is a realistic full run on a 2-core machine.
 func sampleReport(t *testing.T) *load.Report {
 	t.Helper()
@@ -71,6 +115,8 @@ func sampleReport(t *testing.T) *load.Report {
 			Description: "Invite 200 units to an event in one request."}, 62, 0.2, 0),
 		sampleScenario(t, 7, load.ScenarioResult{Name: "bulk-invite-1000", Mode: "closed", Workers: 1, Seconds: 5, Throughput: 4,
 			Description: "Invite 1,000 units to an event in one request."}, 240, 0.15, 0),
+		sampleCurves()[0],
+		sampleCurves()[1],
 		{Name: "export-1000", Mode: "closed", Workers: 4, Description: "Export of a 1,000-guest wedding.", Skipped: "export does not exist yet"},
 		{Name: "whatsapp-campaign", Mode: "open", Rate: 200, Description: "A campaign through the WhatsApp sandbox.", Skipped: "the WhatsApp sandbox does not exist yet"},
 	}
@@ -136,6 +182,9 @@ func sampleReport(t *testing.T) *load.Report {
 			{Name: "headcount p99", Source: "issue 3", Scenario: "headcount", Metric: "p99_ms", Op: "<", Want: 2, Got: headcount.Latency.P99, Unit: "ms", Judged: true},
 			{Name: "admin write p99", Source: "issue 2", Scenario: "admin-mix", Metric: "p99_ms", Op: "<", Want: 25, Got: find("admin-mix").Latency.P99, Unit: "ms", Judged: true},
 			{Name: "bulk invite of 1,000 units p95", Source: "issue 4", Scenario: "bulk-invite-1000", Metric: "p95_ms", Op: "<=", Want: 500, Got: find("bulk-invite-1000").Latency.P95, Unit: "ms", Judged: true},
+			{Name: "durable-rsvp at 1 connection: p50", Source: "issue 10", Scenario: "durable-rsvp", Metric: "p50_ms", Conns: 1, Op: "<", Want: 0.6, Got: 0.44, Unit: "ms", Judged: true},
+			{Name: "durable RSVP throughput never lower at a higher concurrency than at the one before", Source: "issue 10", Scenario: "durable-rsvp",
+				Metric: "min_throughput_step", Op: ">=", Want: 1, Got: 1.805, Judged: true, Note: "smallest step: 16 → 64 connections, 11,800/s → 21,300/s"},
 		},
 	}
 	r.Judge()
@@ -178,7 +227,7 @@ func TestRender_TableContents(t *testing.T) {
 		"not judged (no webhook scenario yet)",
 		"skipped: export does not exist yet",
 		"(too_many_requests: 12, conflict: 3)",
-		"verdict: 1 of 6 judged targets missed (headcount p99); 3 not judged",
+		"verdict: 1 of 8 judged targets missed (headcount p99); 3 not judged",
 		"command: go run ./bench --out", "  service time", "  rsvp override",
 		"note: headcount-under-writes: beside 16 closed-loop RSVP writers",
 	} {
@@ -278,7 +327,7 @@ func TestRender_HTML(t *testing.T) {
 	}
 	for _, want := range []string{
 		"2026-11-27 10:00:00 UTC", "bench-1 (linux/amd64, 2 CPUs, go1.26.8)", "full run", "in-process",
-		"1 of 6 judged targets missed", "missed: headcount p99", "3 not judged",
+		"1 of 8 judged targets missed", "missed: headcount p99", "3 not judged",
 		"Skipped: export does not exist yet", "Skipped: the WhatsApp sandbox does not exist yet",
 		"too_many_requests: 12, conflict: 3",
 		"of the ceiling&#39;s", // headcount against ceiling-fixed-body
@@ -294,8 +343,15 @@ func TestRender_HTML(t *testing.T) {
 			t.Errorf("page lacks target %q", tg.Name)
 		}
 	}
-	var withFigures, ceilings int
+	var withFigures, ceilings, curves int
 	for _, s := range r.Scenarios {
+		if s.Curve != nil {
+			curves++
+			if strings.Contains(page, "Latency distribution of "+s.Name) {
+				t.Errorf("a latency histogram for the curve %s", s.Name)
+			}
+			continue
+		}
 		if s.Skipped == "" && s.Count > 0 {
 			withFigures++
 			if !strings.Contains(page, "Latency distribution of "+s.Name) {
@@ -309,8 +365,8 @@ func TestRender_HTML(t *testing.T) {
 	if got := strings.Count(page, `aria-label="Latency distribution`); got != withFigures {
 		t.Errorf("%d latency charts, want one per scenario with figures: %d", got, withFigures)
 	}
-	if got, want := strings.Count(page, "<svg"), withFigures+ceilings; got != want {
-		t.Errorf("%d <svg, want %d charts + %d ceiling bars", got, withFigures, ceilings)
+	if got, want := strings.Count(page, "<svg"), withFigures+ceilings+curves; got != want {
+		t.Errorf("%d <svg, want %d charts + %d ceiling bars + %d curves", got, withFigures, ceilings, curves)
 	}
 	if got := strings.Count(page, `class="pill fail"`); got < 1 {
 		t.Errorf("no FAIL pill")
@@ -356,6 +412,13 @@ func TestRender_HTMLEdgeCases(t *testing.T) {
 		{"all errors, no histogram", &load.Report{Scenarios: []load.ScenarioResult{{Name: "down", Mode: "closed", Errors: 10, ErrorsByCode: map[string]int64{"connection_refused": 10}}}}},
 		{"zero latency", &load.Report{Scenarios: []load.ScenarioResult{{Name: "z", Count: 5, Histogram: []load.Bucket{{FromMs: 0, UpToMs: 0, Count: 5}}}}}},
 		{"unknown ceiling", &load.Report{Scenarios: []load.ScenarioResult{{Name: "s", Count: 1, Throughput: 1, Ceiling: "nope", Histogram: []load.Bucket{{FromMs: 2, UpToMs: 3, Count: 1}}}}}},
+		{"curve, no baseline", &load.Report{Scenarios: []load.ScenarioResult{sampleCurve("c", []int{2, 8}, []side{{10, 1, 2, 3}, {20, 1, 2, 3}}, nil)}}},
+		{"curve of one point", &load.Report{Scenarios: []load.ScenarioResult{sampleCurve("c", []int{4}, []side{{10, 1, 2, 3}}, []side{{20, 1, 1, 1}})}}},
+		{"curve, nothing measured", &load.Report{Scenarios: []load.ScenarioResult{
+			sampleCurve("c", []int{1, 4}, []side{{0, 0, 0, 0}, {0, 0, 0, 0}}, []side{{0, 0, 0, 0}, {0, 0, 0, 0}}),
+			{Name: "d", Curve: &load.Curve{}},
+		}}},
+		{"curve, zero latency", &load.Report{Scenarios: []load.ScenarioResult{sampleCurve("c", []int{1, 4}, []side{{10, 0, 0, 0}, {10, 0, 0, 0}}, nil)}}},
 		{"over the ceiling", &load.Report{Scenarios: []load.ScenarioResult{
 			{Name: "s", Count: 1, Throughput: 9, Ceiling: "c", Histogram: []load.Bucket{{FromMs: 2, UpToMs: 3, Count: 1}}},
 			{Name: "c", Count: 1, Throughput: 3},
@@ -433,5 +496,147 @@ func TestRender_WriteFilesError(t *testing.T) {
 	}
 	if err := load.WriteFiles(filepath.Join(file, "dir"), &load.Report{}); err == nil {
 		t.Errorf("WriteFiles under a file: no error")
+	}
+}
+
+// curveReport is a run of the two curves alone.
+func curveReport() *load.Report {
+	return &load.Report{StartedAt: time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC), Seconds: 101, Engine: "in-process", Scenarios: sampleCurves()}
+}
+
+func TestRender_CurveTable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := load.WriteTable(&buf, curveReport()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"durable-rsvp     closed  curve: 1, 4, 16, 64  20.0 s  203,250  2       see below   —    —    —    —    (timeout: 2)\n",
+		"\ndurable-rsvp: load curve, closed loop, each side 5.00 s after a 1.00 s warm-up\n" +
+			"  engine:   the engine's durable-rsvp\n" +
+			"  baseline: its baseline\n" +
+			"  CONNS  ENGINE    P50       P99       MAX      BASELINE  P50      P99      MAX      RATIO\n" +
+			"  1      2,150/s   0.440 ms  0.810 ms  4.20 ms  760/s     1.31 ms  1.52 ms  3.10 ms  2.83\n",
+		"  64     21,300/s  2.90 ms   8.40 ms   36.0 ms  48,000/s  1.29 ms  2.90 ms  13.0 ms  0.44   engine errors 2 (timeout: 2)\n",
+		"\nheadcount-curve: load curve",
+		"  16     52,800/s  0.270 ms  1.90 ms   11.0 ms  68,900/s  0.210 ms  1.50 ms   9.80 ms  0.77\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+
+	// No baseline (an engine elsewhere), and a curve that measured nothing.
+	r := &load.Report{Scenarios: []load.ScenarioResult{
+		sampleCurve("remote", []int{1, 8}, []side{{900, 1, 2, 3}, {5000, 1.5, 3, 4}}, nil),
+		{Name: "empty", Mode: "closed", Curve: &load.Curve{Note: "interrupted"}},
+	}}
+	r.Scenarios[0].Curve.Note = "the engine runs elsewhere: no raw Pebble baseline"
+	buf.Reset()
+	if err := load.WriteTable(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out = buf.String()
+	for _, want := range []string{
+		"  8      5,000/s  1.50 ms  3.00 ms  4.00 ms  —         —    —    —    —\n",
+		"  note: the engine runs elsewhere: no raw Pebble baseline\n",
+		"empty     closed  curve        —       0       0       see below", "\nempty: load curve, closed loop\n  no point measured\n  note: interrupted\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// report.json has each curve as an array of points, each with its
+// connections, the engine's and the baseline's figures, and their ratio.
+func TestRender_CurveJSON(t *testing.T) {
+	r := curveReport()
+	var buf bytes.Buffer
+	if err := load.WriteJSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var back load.Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&back, r) {
+		t.Errorf("JSON round trip changed the curves:\n got %+v\nwant %+v", back.Scenarios, r.Scenarios)
+	}
+
+	var doc struct {
+		Scenarios []struct {
+			Name  string
+			Curve struct {
+				Engine, Baseline string
+				PointSeconds     float64 `json:"point_seconds"`
+				Points           []map[string]json.RawMessage
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Scenarios) != 2 || doc.Scenarios[1].Name != "durable-rsvp" {
+		t.Fatalf("scenarios %+v", doc.Scenarios)
+	}
+	c := doc.Scenarios[1].Curve
+	if len(c.Points) != 4 || c.PointSeconds != 5 || c.Engine == "" || c.Baseline == "" {
+		t.Fatalf("curve %+v", c)
+	}
+	p := c.Points[3]
+	for _, k := range []string{"connections", "engine", "baseline", "ratio"} {
+		if _, ok := p[k]; !ok {
+			t.Errorf("a point lacks %q: %v", k, p)
+		}
+	}
+	var eng map[string]any
+	if err := json.Unmarshal(p["engine"], &eng); err != nil {
+		t.Fatal(err)
+	}
+	lat, _ := eng["latency"].(map[string]any)
+	if string(p["connections"]) != "64" || eng["throughput"] != 21300.0 || lat["p50_ms"] != 2.9 || lat["p99_ms"] != 8.4 || lat["max_ms"] != 36.0 {
+		t.Errorf("the 64 point: connections %s, engine %v", p["connections"], eng)
+	}
+	if ratio := string(p["ratio"]); ratio != "0.44375" {
+		t.Errorf("ratio %s, want 21,300 / 48,000", ratio)
+	}
+}
+
+func TestRender_CurveHTML(t *testing.T) {
+	page := renderHTML(t, curveReport())
+	checkSelfContained(t, page)
+	for _, name := range []string{"durable-rsvp", "headcount-curve"} {
+		label := `aria-label="Load curve of ` + name + `: throughput, p50 and p99 against connections (1, 4, 16, 64), the engine beside its baseline"`
+		if strings.Count(page, label) != 1 {
+			t.Errorf("no chart (or more than one) for %s", name)
+		}
+	}
+	if got := strings.Count(page, "<svg"); got != 2 {
+		t.Errorf("%d <svg, want one chart per curve", got)
+	}
+	// Per chart: 2 legend lines, the throughput of both sides, p50 and p99
+	// of both; a dot per point on each line but the legend's.
+	if got := strings.Count(page, "<polyline"); got != 2*8 {
+		t.Errorf("%d polylines, want 16", got)
+	}
+	if got := strings.Count(page, "<circle"); got != 2*6*4 {
+		t.Errorf("%d dots, want 48", got)
+	}
+	for _, want := range []string{
+		"engine at 64 connections: 21,300/s, 0.44 of the baseline",
+		"baseline at 1 connection: p50 1.31 ms, p99 1.52 ms, max 3.10 ms",
+		">0.44×</text>", ">throughput</text>", ">latency: p50 (solid) and p99 (dashed), log scale</text>",
+		"connections (log scale)",
+		`<td class="num">21,300/s</td><td class="num">2.90 ms</td><td class="num">8.40 ms</td><td class="num">36.0 ms</td><td class="num">48,000/s</td>`,
+		"engine errors 2 (timeout: 2)",
+		"each side of a point measured 5.00 s after a 1.00 s warm-up",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Latency distribution of") {
+		t.Errorf("a latency histogram for a curve")
 	}
 }
