@@ -13,7 +13,9 @@
 //     into HDR histograms.
 //   - Scenarios is the registry of workloads with their targets; the
 //     ceilings (a fixed-body fasthttp handler, raw Pebble group commit) run
-//     in the same run, so figures read as ratios too.
+//     in the same run, so figures read as ratios too. The load curves
+//     (durable-rsvp, headcount-curve) measure the engine at each of a
+//     series of concurrencies beside its ceiling at the same concurrency.
 //   - Run executes a Config and returns a Report, which WriteTable,
 //     WriteJSON, WriteHTML and WriteFiles render.
 package load
