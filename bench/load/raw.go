@@ -26,9 +26,10 @@ func (quietPebble) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format
 // RawPebble is the durable-write ceiling of this machine: writers
 // goroutines each commit one record of recordBytes per pebble.Sync batch,
 // closed loop, into a fresh Pebble in dir (empty or missing) with the
-// engine's WAL sync pacing (storage.DefaultWALMinSyncInterval), for d or
-// until ctx ends. Concurrent commits share fsyncs (group commit), as the
-// engine's do. Its latency is per commit; its Count, records committed.
+// engine's WAL sync pacing (a storage.WALPacer waiting
+// storage.DefaultWALMinSyncInterval between fsyncs under a burst, told of
+// each commit as the engine's storage tells it), for d or until ctx ends.
+// Concurrent commits share fsyncs (group commit), as the engine's do. Its latency is per commit; its Count, records committed.
 // It is what the actors package's benchmarks call the raw baseline.
 func RawPebble(ctx context.Context, dir string, writers int, d time.Duration, recordBytes int) (Result, error) {
 	return rawPebble(ctx, dir, writers, d, recordBytes, nil)
@@ -42,9 +43,10 @@ func rawPebble(ctx context.Context, dir string, writers int, d time.Duration, re
 // rawPebblePlan is rawPebble measured as plan says (a curve point's
 // baseline: a warm-up first, a minimum of commits).
 func rawPebblePlan(ctx context.Context, dir string, writers int, plan pointPlan, recordBytes int, p *Progress) (Result, error) {
+	pacer := storage.NewWALPacer(storage.DefaultWALMinSyncInterval)
 	db, err := pebble.Open(dir, &pebble.Options{
 		Logger:             quietPebble{},
-		WALMinSyncInterval: func() time.Duration { return storage.DefaultWALMinSyncInterval },
+		WALMinSyncInterval: pacer.MinSyncInterval,
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("load: raw pebble: %w", err)
@@ -62,6 +64,7 @@ func rawPebblePlan(ctx context.Context, dir string, writers int, plan pointPlan,
 			if err := b.Set(key, val, nil); err != nil {
 				return false, err
 			}
+			pacer.Commit()
 			return true, b.Commit(pebble.Sync)
 		}
 	})
