@@ -99,11 +99,12 @@ type WALPacer struct {
 }
 
 // WALPacerBurst is how many commits must have entered the WAL since the
-// previous fsync ended for the next to wait. Measured (BENCHMARKS.md,
-// issue 10): waiting at 2 or more arrivals cost 4 writers two thirds of
-// their commits/s; at 16 the kernel's 256-caller benchmark keeps most of
-// what the wait buys it.
-const WALPacerBurst = 16
+// previous fsync ended for the next to wait. Measured over HTTP with the
+// load tester's curve (BENCHMARKS.md, issue 10): waiting from 1 arrival on
+// (the old fixed wait) costs 1 connection two thirds of its writes and 4
+// connections a third; from 16 on, 64 connections lose a tenth of theirs
+// (their commits no longer gather); 8 keeps both.
+const WALPacerBurst = 8
 
 // NewWALPacer returns a pacer that waits wait between fsyncs under a burst.
 func NewWALPacer(wait time.Duration) *WALPacer { return &WALPacer{wait: wait} }
