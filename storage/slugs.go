@@ -32,11 +32,11 @@ var ErrSlugTaken = errors.New("storage: slug taken by another wedding")
 
 func slugKey(slug string) []byte { return append([]byte{prefixSlug}, slug...) }
 
-// slugReservations are slugs claimed by commands still deciding or
-// committing: slug → wedding id.
+// slugReservations are the slugs claimed by commands still deciding or
+// committing.
 type slugReservations struct {
 	mu sync.Mutex
-	m  map[string]string
+	m  map[string]struct{}
 }
 
 // ReserveSlug claims slug for wedding until release is called. It fails
@@ -49,7 +49,9 @@ func (d *DB) ReserveSlug(slug, wedding string) (release func(), err error) {
 	}
 	d.slugs.mu.Lock()
 	defer d.slugs.mu.Unlock()
-	if held, ok := d.slugs.m[slug]; ok && held != wedding {
+	// A slug being claimed is taken, also for the same wedding (two renames
+	// at once): the first release must not free the second's claim.
+	if _, ok := d.slugs.m[slug]; ok {
 		return nil, ErrSlugTaken
 	}
 	holder, err := d.WeddingBySlug(slug)
@@ -60,14 +62,9 @@ func (d *DB) ReserveSlug(slug, wedding string) (release func(), err error) {
 		return nil, err
 	}
 	if d.slugs.m == nil {
-		d.slugs.m = map[string]string{}
+		d.slugs.m = map[string]struct{}{}
 	}
-	if _, ok := d.slugs.m[slug]; ok {
-		// The same wedding reserving twice (two renames at once): the
-		// first release must not free the second's claim.
-		return nil, ErrSlugTaken
-	}
-	d.slugs.m[slug] = wedding
+	d.slugs.m[slug] = struct{}{}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
