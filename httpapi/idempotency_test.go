@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,6 +200,16 @@ func TestHTTP_IdempotencyPerWedding(t *testing.T) {
 	if after := s.seq(a); after != before {
 		t.Errorf("the retry changed wedding A: seq %d → %d", before, after)
 	}
+}
+
+// A key on a long path still fits what a wedding keeps: a made-up
+// wedding id is the 404 it would be without the key, never a 500.
+func TestHTTP_IdempotencyLongPath(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	key := strings.Repeat("k", 255)
+	a := s.call("POST", "/v1/weddings/w"+strings.Repeat("x", 300)+"/units", s.root, unitBody("A", "both", nil), "Idempotency-Key", key)
+	wantError(t, a, 404, "not_found")
+	wantError(t, s.call("POST", "/v1/weddings/w1/units", s.root, unitBody("A", "both", nil), "Idempotency-Key", key+"k"), 400, "invalid_field")
 }
 
 // A retried POST is answered once also after the engine restarts: the

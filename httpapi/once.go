@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 
@@ -36,7 +37,14 @@ func onceKey(r *request) (string, error) {
 		return "", errorf(fasthttp.StatusBadRequest, "invalid_field", "Idempotency-Key",
 			"the Idempotency-Key header must be 1-%d printable ASCII characters", maxClientKeyLen)
 	}
-	return r.by.TokenID + "\x00" + string(rc.Path()) + "\x00" + string(key), nil
+	scoped := r.by.TokenID + "\x00" + string(rc.Path()) + "\x00" + string(key)
+	if len(scoped) > domain.MaxKeyLen {
+		// A long path (a made-up wedding id): the wedding keeps keys of a
+		// bounded size, so a long one is kept by its hash.
+		sum := sha256.Sum256([]byte(scoped))
+		scoped = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return scoped, nil
 }
 
 // command runs cmd on the request's wedding and answers status with
