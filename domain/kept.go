@@ -93,3 +93,20 @@ func IdempotencyMismatch() error {
 	return conflict("idempotency_mismatch", "", "",
 		"this Idempotency-Key was used with another body; use a new key for a new request")
 }
+
+// FindKept returns the kept answer (*KeptAnswer, or nil) for a key: how a
+// retried request that created a wedding finds its first answer in the
+// wedding its slug now names. The key carries its caller's scope.
+type FindKept struct {
+	Key string
+	Now Instant
+}
+
+// Run implements Query.
+func (q FindKept) Run(w *Wedding, p Principal) (any, error) {
+	if k, ok := w.KeptAnswer(q.Key, q.Now); ok {
+		c := *k
+		return &c, nil
+	}
+	return (*KeptAnswer)(nil), nil
+}

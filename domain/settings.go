@@ -61,20 +61,3 @@ func ClaimedSlug(cmd Command) (string, bool) {
 func DuplicateSlug(slug string) error {
 	return conflict("duplicate_slug", "slug", "", "slug %s is taken by another wedding; choose another", quoteShort(slug))
 }
-
-// FindKept returns the kept answer (*KeptAnswer, or nil) for a key: how a
-// retried request that created a wedding finds its first answer in the
-// wedding its slug now names. The key carries its caller's scope.
-type FindKept struct {
-	Key string
-	Now Instant
-}
-
-// Run implements Query.
-func (q FindKept) Run(w *Wedding, p Principal) (any, error) {
-	if k, ok := w.KeptAnswer(q.Key, q.Now); ok {
-		c := *k
-		return &c, nil
-	}
-	return (*KeptAnswer)(nil), nil
-}
