@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		curve     string
 		out       string
 		noFail    bool
+		cpuProf   string
 	)
 	fs.StringVar(&cfg.URL, "url", "", "target a running engine at this URL (http://host:port); default: start one in this process on a temporary data directory")
 	fs.StringVar(&cfg.Token, "token", "", "the engine's root token with --url (default $PARINAYA_ROOT_TOKEN)")
@@ -56,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&noFail, "no-fail", false, "exit 0 even when a target is missed")
 	fs.StringVar(&out, "out", "", "directory for report.json and report.html (default bench/results/<UTC time>/)")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the guests, answers and traffic")
+	fs.StringVar(&cpuProf, "cpuprofile", "", "write a CPU profile of this process (the load generator, and the engine unless --url) to this file, for go tool pprof")
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -93,6 +96,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if out == "" {
 		out = filepath.Join("bench", "results", time.Now().UTC().Format("20060102T150405Z"))
+	}
+
+	if cpuProf != "" {
+		f, err := os.Create(cpuProf)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "bench: cpu profile:", err)
+			return 2
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
