@@ -23,6 +23,11 @@ type Change struct {
 	RSVPRecorded   *RSVPRecorded   `msgpack:"rr,omitempty"`
 	WeddingUpdated *WeddingUpdated `msgpack:"wu,omitempty"`
 
+	ConsentRecorded  *ConsentRecorded  `msgpack:"cr,omitempty"`
+	CampaignCreated  *CampaignCreated  `msgpack:"cc,omitempty"`
+	CampaignStateSet *CampaignStateSet `msgpack:"cs,omitempty"`
+	MessagesUpdated  *MessagesUpdated  `msgpack:"mu,omitempty"`
+
 	// Kept, beside the payload, is the answer of the command whose last
 	// change this is, when the command carried an idempotency key.
 	Kept *KeptAnswer `msgpack:"ka,omitempty"`
@@ -53,6 +58,14 @@ func (c *Change) Kind() string {
 		return "rsvp_recorded"
 	case c.WeddingUpdated != nil:
 		return "wedding_updated"
+	case c.ConsentRecorded != nil:
+		return "consent_recorded"
+	case c.CampaignCreated != nil:
+		return "campaign_created"
+	case c.CampaignStateSet != nil:
+		return "campaign_state_set"
+	case c.MessagesUpdated != nil:
+		return "messages_updated"
 	}
 	return "unknown"
 }

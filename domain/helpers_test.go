@@ -141,6 +141,22 @@ func cloneState(w *domain.Wedding) *domain.Wedding {
 		Kept:   slices.Clone(w.Kept),
 		Units:  make(map[string]*domain.Unit, len(w.Units)),
 	}
+	for phone, l := range w.Consent {
+		if c.Consent == nil {
+			c.Consent = map[string][]domain.ConsentEntry{}
+		}
+		c.Consent[phone] = slices.Clone(l)
+	}
+	for _, camp := range w.Campaigns {
+		cc := *camp
+		cc.EventIDs = slices.Clone(camp.EventIDs)
+		cc.PriorityTags = slices.Clone(camp.PriorityTags)
+		cc.Messages = slices.Clone(camp.Messages)
+		for i := range cc.Messages {
+			cc.Messages[i].History = slices.Clone(camp.Messages[i].History)
+		}
+		c.Campaigns = append(c.Campaigns, &cc)
+	}
 	for id, u := range w.Units {
 		cu := *u
 		cu.Tags = slices.Clone(u.Tags)
@@ -182,6 +198,10 @@ func stateDiff(a, b *domain.Wedding) string {
 		return fmt.Sprintf("kept answers %+v != %+v", a.Kept, b.Kept)
 	case len(a.Units) != len(b.Units):
 		return fmt.Sprintf("%d units != %d units", len(a.Units), len(b.Units))
+	case len(a.Consent) != len(b.Consent) || len(a.Consent) > 0 && !reflect.DeepEqual(a.Consent, b.Consent):
+		return fmt.Sprintf("consent %+v != %+v", a.Consent, b.Consent)
+	case !equalSlices(a.Campaigns, b.Campaigns):
+		return fmt.Sprintf("campaigns differ: %d != %d", len(a.Campaigns), len(b.Campaigns))
 	}
 	for id, u := range a.Units {
 		v := b.Units[id]

@@ -22,6 +22,10 @@ type Wedding struct {
 	// Kept holds the answers of recent commands that carried an
 	// idempotency key, oldest first (see KeptAnswer).
 	Kept []KeptAnswer `msgpack:"ka,omitempty"`
+	// Consent is the consent ledger, by E.164 phone, oldest entry first.
+	Consent map[string][]ConsentEntry `msgpack:"cn,omitempty"`
+	// Campaigns are the send campaigns with their outboxes, oldest first.
+	Campaigns []*Campaign `msgpack:"cp,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
@@ -207,6 +211,17 @@ func (w *Wedding) apply(c *Change) error {
 		}
 	case c.RSVPRecorded != nil:
 		return w.recordRSVP(c.RSVPRecorded, c.Seq)
+	case c.ConsentRecorded != nil:
+		if c.ConsentRecorded.Phone == "" || c.ConsentRecorded.Entry.Status > OptedOut {
+			return fmt.Errorf("consent %d for phone %q", c.ConsentRecorded.Entry.Status, c.ConsentRecorded.Phone)
+		}
+		w.recordConsent(c.ConsentRecorded)
+	case c.CampaignCreated != nil:
+		return w.applyCampaignCreated(c.CampaignCreated)
+	case c.CampaignStateSet != nil:
+		return w.applyCampaignState(c.CampaignStateSet, c.At)
+	case c.MessagesUpdated != nil:
+		return w.applyMessagesUpdated(c.MessagesUpdated, c.At)
 	default:
 		return fmt.Errorf("empty change")
 	}
