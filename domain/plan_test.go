@@ -33,7 +33,7 @@ func TestPlanSends(t *testing.T) {
 		{name: "window partly used", pending: 300, tier: domain.TierState{Limit: 250, Frees: repeat(now+23*hour, 200)},
 			want: domain.Plan{Now: 50, WaitingForTier: 250,
 				Waves: []domain.Wave{{At: now, Units: 50}, {At: now + 23*hour, Units: 200}, {At: now + day, Units: 50}},
-				ETA: now + day + sec(50.0/80)}},
+				ETA:   now + day + sec(50.0/80)}},
 		{name: "window full", pending: 10, tier: domain.TierState{Limit: 2, Frees: []domain.Instant{now + 5*hour, now + 2*hour}},
 			want: domain.Plan{WaitingForTier: 10,
 				Waves: []domain.Wave{{At: now + 2*hour, Units: 1}, {At: now + 5*hour, Units: 1},
