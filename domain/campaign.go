@@ -434,6 +434,9 @@ type MessageUpdate struct {
 	Error     *MessageError `msgpack:"er,omitempty"`
 	Attempts  int32         `msgpack:"a,omitempty"`
 	NotBefore Instant       `msgpack:"nb,omitempty"`
+	// Phone is set when the message begins sending: storage keeps it for
+	// the messaging tier's rolling window (unique recipients per 24 h).
+	Phone string `msgpack:"ph,omitempty"`
 }
 
 // MessagesUpdated changes messages of one campaign; each update also

@@ -101,7 +101,7 @@ func (c *BeginSend) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	job.WeddingName, job.Timezone = w.Info.Name, w.Info.Timezone
 	job.Kind, job.Template, job.RequestID = camp.Kind, camp.Template, camp.RequestID
 	job.Attempt = msg.Attempts + 1
-	up := MessageUpdate{Index: int32(c.Index), Status: MessageSending, Attempts: job.Attempt, Error: msg.Error}
+	up := MessageUpdate{Index: int32(c.Index), Status: MessageSending, Attempts: job.Attempt, Error: msg.Error, Phone: msg.Phone}
 	return []Change{{MessagesUpdated: &MessagesUpdated{CampaignID: camp.ID, Updates: []MessageUpdate{up}}}}, job, nil
 }
 

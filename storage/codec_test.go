@@ -75,6 +75,21 @@ func fullChanges() []domain.Change {
 			UnitID: "u6", EventID: "e1", Status: domain.No, Headcount: 2, Source: domain.SourceWhatsApp,
 			AnsweredAt: t0 - 1, Note: "नहीं आ पाएंगे \x00 sorry",
 		}}),
+		stamp(11, domain.Change{ConsentRecorded: &domain.ConsentRecorded{Phone: "+919876500001",
+			Entry: domain.ConsentEntry{PersonID: "p6.0", Status: domain.OptedOut, Source: "WhatsApp STOP", By: "root", At: t0 + 11}}}),
+		stamp(12, domain.Change{CampaignCreated: &domain.CampaignCreated{Campaign: domain.Campaign{
+			ID: "c12", Kind: domain.CampaignReminder, EventIDs: []string{"e1", "e4"},
+			Template: domain.TemplateRef{Name: "rsvp_reminder", Language: "hi"}, PriorityTags: []string{"elders"},
+			State: domain.CampaignPaused, Reason: "(#368) restricted", Skipped: domain.Skipped{DoNotMessage: 1, NoConsent: 2, NoPhone: 3},
+			Scope: domain.SideGroom, Scoped: true, By: "t2", RequestID: "req-1", CreatedAt: t0 + 12, UpdatedAt: t0 + 13,
+			Messages: []domain.Message{{UnitID: "u6", PersonID: "p6.0", Phone: "+919876500001", Status: domain.MessageFailed,
+				WAMID: "wamid.X", Error: &domain.MessageError{Code: "131026", Title: "Unable to deliver"}, Attempts: 2,
+				NotBefore: t0 + 14, History: []domain.StatusAt{{Status: domain.MessageSending, At: t0 + 12}, {Status: domain.MessageFailed, At: t0 + 13}}}},
+		}}}),
+		stamp(13, domain.Change{CampaignStateSet: &domain.CampaignStateSet{ID: "c12", State: domain.CampaignCancelled, Reason: "r"}}),
+		stamp(14, domain.Change{MessagesUpdated: &domain.MessagesUpdated{CampaignID: "c12", Updates: []domain.MessageUpdate{
+			{Index: 1, Status: domain.MessageSending, WAMID: "wamid.Y", Error: &domain.MessageError{Code: "1", Title: "t"}, Attempts: 3,
+				NotBefore: t0 + 15, Phone: "+919876500001"}}}}),
 	}
 }
 

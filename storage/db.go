@@ -364,6 +364,11 @@ func (b *Batch) Add(c *domain.Change) error {
 			return fmt.Errorf("storage: batch slug index: %w", err)
 		}
 	}
+	if c.CampaignCreated != nil || c.CampaignStateSet != nil || c.MessagesUpdated != nil {
+		if err := indexOutbox(b.pb, b.wedding, c); err != nil {
+			return fmt.Errorf("storage: batch outbox index: %w", err)
+		}
+	}
 	if b.n == 0 {
 		b.first = c.Seq
 	}

@@ -20,6 +20,12 @@
 //	'g' slug                           → wedding id: the slug index, written in
 //	                                     the batch of the change that sets a
 //	                                     slug (WeddingCreated, WeddingUpdated)
+//	'c' wedding 0x00 campaign          → (empty): the campaign may still send;
+//	                                     written in the batch of the change that
+//	                                     creates or ends it (see outbox.go)
+//	't' at(8) phone                    → wedding: a message to phone began
+//	                                     sending at at (ns): the messaging tier's
+//	                                     rolling window, rebuilt at start
 //	"\x00slugs-indexed"                → present once every wedding's slug is in
 //	                                     the index (new databases; older ones
 //	                                     after IndexSlugs)

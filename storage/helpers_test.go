@@ -82,6 +82,17 @@ func everyKind(t testing.TB, id string) *journal {
 	j.Must(admin, &domain.Uninvite{EventIDs: []string{sangeet}, UnitIDs: []string{friends}})
 	j.Must(admin, &domain.DeleteEvent{ID: mehndi})
 	j.Must(admin, &domain.DeleteUnit{ID: friends})
+	// The outbox: consent, a campaign, one send begun and its outcome, and
+	// a campaign paused.
+	person := j.W.Units[sharma].Members[1].ID
+	j.Must(admin, &domain.RecordConsent{PersonID: person, Status: domain.OptedIn, Source: "RSVP card"})
+	camp := j.Must(admin, &domain.CreateCampaign{EventIDs: []string{haldi}, Audience: domain.Audience{All: true},
+		Template: domain.TemplateRef{Name: "wedding_invite", Language: "en"}, RequestID: "req-1"}).(*domain.Campaign)
+	j.Must(domain.Root, &domain.BeginSend{CampaignID: camp.ID, Index: 0})
+	j.Must(domain.Root, &domain.RecordSend{CampaignID: camp.ID, Index: 0, Outcome: domain.SendOutcome{WAMID: "wamid.A"}})
+	camp2 := j.Must(admin, &domain.CreateCampaign{EventIDs: []string{haldi}, Audience: domain.Audience{All: true},
+		Template: domain.TemplateRef{Name: "rsvp_reminder", Language: "en"}}).(*domain.Campaign)
+	j.Must(admin, &domain.SetCampaignState{ID: camp2.ID, Action: domain.PauseCampaign})
 	kinds := map[string]bool{}
 	for i := range j.Changes {
 		kinds[j.Changes[i].Kind()] = true
