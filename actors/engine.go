@@ -70,8 +70,11 @@ type Config struct {
 	// Logger receives structured logs; the zero value logs nothing.
 	Logger zerolog.Logger
 	// Registerer, when set, receives the engine's metrics (commit latency
-	// and size, commands, snapshot and load times, active weddings).
+	// and size, commands, snapshot and load times, active weddings,
+	// messages sent).
 	Registerer prometheus.Registerer
+	// Messaging configures WhatsApp campaigns.
+	Messaging MessagingConfig
 
 	// beforeExecute, when set (tests only), runs on the wedding goroutine
 	// before each command is executed; it may panic to test recovery.
@@ -148,6 +151,10 @@ type Engine struct {
 	closed   atomic.Bool
 	stopOnce sync.Once
 	sweeper  chan struct{}
+
+	msg      MessagingConfig
+	ownPacer bool
+	workers  sync.Map // *worker → struct{}: every campaign worker running
 }
 
 // New starts an engine over db. Close it to snapshot and stop every wedding.
@@ -161,12 +168,20 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 	if err := e.indexSlugs(); err != nil {
 		return nil, err
 	}
+	e.ownPacer = cfg.Messaging.Pacer == nil
+	e.msg = cfg.Messaging.withDefaults()
+	if uses, err := db.TierUses(cfg.Now().Add(-TierWindow)); err != nil {
+		e.log.Warn().Err(err).Msg("campaigns: the messaging tier's window could not be read; it starts empty")
+	} else {
+		e.msg.Pacer.Seed(uses)
+	}
 	e.metrics = newMetrics(cfg.Registerer, e)
 	e.dir = hw.Spawn(func() actor.Receiver { return &directory{e: e, stopping: map[string]*handle{}} }, "directory",
 		actor.WithMiddleware(recoverDirectory(e.log)))
 	if cfg.IdleTimeout > 0 {
 		go e.sweepIdle()
 	}
+	e.resumeActiveCampaigns()
 	return e, nil
 }
 
@@ -189,6 +204,9 @@ func (e *Engine) Do(ctx context.Context, weddingID string, by domain.Principal, 
 func (e *Engine) DoOnce(ctx context.Context, weddingID string, by domain.Principal, cmd domain.Command, once *Once) (Result, error) {
 	if once != nil && (once.Key == "" || len(once.Key) > domain.MaxKeyLen || once.Answer == nil) {
 		return Result{}, fmt.Errorf("actors: an idempotency key of %d bytes (at most %d), with an answer", len(once.Key), domain.MaxKeyLen)
+	}
+	if err := e.checkTemplate(cmd); err != nil {
+		return Result{}, err
 	}
 	_, creating := cmd.(*domain.CreateWedding)
 	req := &request{cmd: cmd, by: by, once: once}
@@ -441,6 +459,12 @@ func (e *Engine) storedSnapshotIsLatest(weddingID string) (uint64, bool) {
 func (e *Engine) Close(ctx context.Context) error {
 	e.closed.Store(true)
 	e.stopOnce.Do(func() { close(e.sweeper) })
+	// Campaign workers first: they finish (and record) the sends under way,
+	// which needs their weddings still running.
+	e.stopWorkers(ctx)
+	if e.ownPacer {
+		defer e.msg.Pacer.Close()
+	}
 	// Ask the directory: it is the only one that activates and passivates,
 	// so after this message nothing new starts, and it knows the weddings
 	// that are still stopping.
@@ -523,7 +547,9 @@ func (e *Engine) sweepIdle() {
 		}
 		cutoff := e.cfg.Now().Add(-e.cfg.IdleTimeout).UnixNano()
 		for _, h := range e.index.all() {
-			if h.lastUsed.Load() < cutoff && h.inflight.Load() == 0 {
+			// A wedding whose campaign is sending (or waiting for the
+			// tier's window) stays: its worker lives in its actor.
+			if h.lastUsed.Load() < cutoff && h.inflight.Load() == 0 && h.campaigns.Load() == 0 {
 				e.hw.Send(e.dir, passivate{h: h})
 			}
 		}
@@ -589,7 +615,9 @@ type handle struct {
 	inflight atomic.Int64
 	view     atomic.Pointer[domain.View]
 	lastUsed atomic.Int64 // unix ns
-	stopped  chan struct{}
+	// campaigns counts the wedding's campaign workers running.
+	campaigns atomic.Int32
+	stopped   chan struct{}
 }
 
 const retiredMark = -1 << 40

@@ -19,6 +19,10 @@ type metrics struct {
 	loadSeconds     prometheus.Histogram
 	commands        *prometheus.CounterVec
 	byType          sync.Map // reflect.Type → *commandSeries
+
+	sendSeconds  *prometheus.HistogramVec
+	pacerSeconds prometheus.Histogram
+	messages     *prometheus.CounterVec
 }
 
 type commandSeries struct{ ok, rejected prometheus.Counter }
@@ -53,6 +57,37 @@ func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
 			Help: "Commands decided by wedding actors, by command and outcome (ok or rejected).",
 		}, []string{"command", "outcome"}),
 	}
+	m.sendSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "parinaya_whatsapp_send_seconds",
+		Help:    "Time of one call to the WhatsApp Cloud API, by how it came out (accepted, rate_limited, …).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"class"})
+	m.pacerSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "parinaya_whatsapp_pacer_wait_seconds",
+		Help:    "Time a send waited for the number's pacer (throughput, pair limit, backoff).",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 4, 12),
+	})
+	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parinaya_whatsapp_messages_total",
+		Help: "Outcomes of campaign sends, by status (sent, failed, retry, in_doubt) and error code (Meta's, or the engine's such as opted_out).",
+	}, []string{"status", "code"})
+	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parinaya_whatsapp_tier_used",
+			Help: "Unique recipients in the messaging tier's rolling 24-hour window (of parinaya_whatsapp_tier_limit).",
+		}, func() float64 { return float64(e.msg.Pacer.Usage().Used) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parinaya_whatsapp_tier_limit",
+			Help: "The messaging tier: unique recipients per rolling 24 hours (0: unlimited).",
+		}, func() float64 { return float64(e.msg.Pacer.Config().Tier) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parinaya_campaigns_sending",
+			Help: "Campaigns whose workers are walking their outbox now.",
+		}, func() float64 {
+			n := 0
+			e.workers.Range(func(any, any) bool { n++; return true })
+			return float64(n)
+		}))
 	reg.MustRegister(m.commitSeconds, m.commitChanges, m.snapshotSeconds, m.loadSeconds, m.commands,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parinaya_active_weddings",
@@ -99,5 +134,23 @@ func (m *metrics) snapshotEncoded(since time.Time) {
 func (m *metrics) loaded(since time.Time) {
 	if m != nil {
 		m.loadSeconds.Observe(time.Since(since).Seconds())
+	}
+}
+
+func (m *metrics) sent(since time.Time, class string) {
+	if m != nil {
+		m.sendSeconds.WithLabelValues(class).Observe(time.Since(since).Seconds())
+	}
+}
+
+func (m *metrics) pacerWaited(since time.Time) {
+	if m != nil {
+		m.pacerSeconds.Observe(time.Since(since).Seconds())
+	}
+}
+
+func (m *metrics) messageOutcome(status, code string) {
+	if m != nil {
+		m.messages.WithLabelValues(status, code).Inc()
 	}
 }

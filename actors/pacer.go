@@ -12,8 +12,9 @@ import (
 // Pacer shares one business phone number's sending limits among every
 // campaign of every wedding (WHATSAPP.md §7):
 //
-//   - throughput: at most MPS grants in any one-second window, evenly
-//     spaced (Meta answers 130429 above the number's rate);
+//   - throughput: at most MPS grants in any one-second window (widened by
+//     WindowMargin), evenly spaced (Meta answers 130429 above the
+//     number's rate);
 //   - the messaging tier: at most Tier unique recipients per rolling 24
 //     hours (reached outside a customer-service window; the engine has no
 //     inbound messages yet, so every recipient counts);
@@ -62,12 +63,18 @@ type PacerConfig struct {
 	PairInterval time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WindowMargin widens the one-second window the MPS cap counts in
+	// (default 25 ms): a message granted now reaches Meta a little later
+	// (its journal commit, the network), by a time that varies, so two
+	// grants just over a second apart can arrive just under it.
+	WindowMargin time.Duration
 }
 
 // Defaults of PacerConfig.
 const (
 	DefaultMPS          = 80
 	DefaultPairInterval = 6 * time.Second
+	DefaultWindowMargin = 25 * time.Millisecond
 	// TierWindow is the messaging tier's rolling window.
 	TierWindow = 24 * time.Hour
 )
@@ -104,6 +111,9 @@ func NewPacer(cfg PacerConfig) *Pacer {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.WindowMargin == 0 {
+		cfg.WindowMargin = DefaultWindowMargin
 	}
 	p := &Pacer{cfg: cfg, interval: time.Duration(float64(time.Second) / cfg.MPS),
 		inWindow: map[string]time.Time{}, lastTo: map[string]time.Time{}, queues: map[string][]*waiter{},
@@ -324,7 +334,7 @@ func (p *Pacer) step() time.Duration {
 		at = p.pauseUntil
 	}
 	if max := int(p.cfg.MPS); len(p.recent) >= max && max > 0 {
-		if t := p.recent[len(p.recent)-max].Add(time.Second); t.After(at) {
+		if t := p.recent[len(p.recent)-max].Add(time.Second + p.cfg.WindowMargin); t.After(at) {
 			at = t
 		}
 	}

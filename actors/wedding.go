@@ -155,6 +155,9 @@ type weddingActor struct {
 	lastView *domain.View
 	// sinceSnap counts changes applied since the last snapshot.
 	sinceSnap uint64
+	// workers are the child actors sending the wedding's campaigns, by
+	// campaign id.
+	workers map[string]*actor.PID
 }
 
 // Receive handles one message. A panic anywhere in it is recovered here
@@ -174,6 +177,9 @@ func (a *weddingActor) Receive(c *actor.Context) {
 		c.Send(c.PID(), load{})
 	case load:
 		a.ensureLoaded()
+		a.resumeCampaigns(c)
+	case workerExited:
+		a.onWorkerExited(c, m.id)
 	case *request:
 		a.handle(c, m)
 	case flushNow:
@@ -276,6 +282,9 @@ func (a *weddingActor) handle(c *actor.Context, r *request) {
 		j.changes = append(j.changes, changes...)
 		a.sinceSnap += uint64(len(changes))
 		a.answer(c, r, reply{result: res})
+		if len(a.w.Campaigns) > 0 {
+			a.campaignsChanged(c, changes)
+		}
 	case r.query != nil:
 		if !a.w.Created() {
 			a.answer(c, r, reply{err: ErrWeddingNotFound})

@@ -231,9 +231,11 @@ func (c *Campaign) Counts() CampaignCounts {
 	return n
 }
 
-// visibleTo reports whether p may see the campaign.
+// visibleTo reports whether p may see the campaign. A side admin sees only
+// its own side's campaigns: one to every side would tell it the other
+// side's numbers.
 func (c *Campaign) visibleTo(p Principal) bool {
-	return !c.Scoped || p.Role != RoleSideAdmin || p.Side == c.Scope
+	return p.Role != RoleSideAdmin || c.Scoped && p.Side == c.Scope
 }
 
 // Campaign returns the campaign with id, or nil.
