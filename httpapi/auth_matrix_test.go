@@ -74,6 +74,19 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"GET /v1/weddings/{w}/headcount":           read,
 		// The audit trail shows every side: not for side admins.
 		"GET /v1/weddings/{w}/audit": {want: [5]int{401, 401, 404, 200, 403}},
+
+		// {c} is the owner's campaign to every side: a side admin sees only
+		// its own side's campaigns, so for it {c} does not exist.
+		"POST /v1/weddings/{w}/campaigns":            unitWrite(campaignBody(f.ids.e, f.brideUnit)),
+		"GET /v1/weddings/{w}/campaigns":             read,
+		"GET /v1/weddings/{w}/campaigns/{c}":         unitRead,
+		"POST /v1/weddings/{w}/campaigns/{c}/pause":  unitWrite(nil),
+		"POST /v1/weddings/{w}/campaigns/{c}/resume": unitWrite(nil),
+		"POST /v1/weddings/{w}/campaigns/{c}/cancel": unitWrite(nil),
+		"GET /v1/weddings/{w}/messages":              read,
+		// {p} is a member of the bride unit.
+		"PUT /v1/weddings/{w}/people/{p}/consent": unitWrite(map[string]any{"status": "opted_out", "source": "test"}),
+		"GET /v1/weddings/{w}/people/{p}/consent": unitRead,
 	}
 }
 
@@ -85,7 +98,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 	other, otherOwner := s.newWedding("auth-matrix-other")
 	tokens := [5]string{"", revoked, otherOwner, f.viewer, f.groom}
 
-	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf)
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson)
 	matrix := authMatrix(f)
 	var routes []string
 	for method, paths := range s.srv.Routes() {
@@ -136,7 +149,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 func TestHTTP_AuthViewerWritesAnyBody(t *testing.T) {
 	s := newTestServer(t, httpapi.Config{})
 	f := newAuthFixture(s, "auth-viewer-any")
-	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf)
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson)
 	before := s.seq(f.ids.w)
 	bodies := []string{`not json`, `{"bogus":1}`, `{"units":[{"side":"left"}]}`, `{"side":"left","members":[]}`, ``}
 	for method, paths := range s.srv.Routes() {

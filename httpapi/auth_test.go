@@ -26,6 +26,7 @@ func (r routeCase) name() string { return r.method + " " + r.route }
 // weddingIDs are real ids of one wedding to fill a route's parameters.
 type weddingIDs struct {
 	w, e, u, tokenID string
+	c, p             string // a campaign, a person (of unit u)
 }
 
 // memberRoutes are the routes of one wedding ({w}), each with a body that
@@ -33,7 +34,7 @@ type weddingIDs struct {
 // authorization.
 func memberRoutes(ids weddingIDs) []routeCase {
 	fill := func(route string) string {
-		return strings.NewReplacer("{w}", ids.w, "{e}", ids.e, "{u}", ids.u, "{id}", ids.tokenID).Replace(route)
+		return strings.NewReplacer("{w}", ids.w, "{e}", ids.e, "{u}", ids.u, "{id}", ids.tokenID, "{c}", ids.c, "{p}", ids.p).Replace(route)
 	}
 	rc := func(method, route string, body any) routeCase {
 		return routeCase{method: method, route: route, path: fill(route), body: body, write: method != "GET"}
@@ -60,7 +61,22 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("GET", "/v1/weddings/{w}/rsvps", nil),
 		rc("GET", "/v1/weddings/{w}/headcount", nil),
 		rc("GET", "/v1/weddings/{w}/audit", nil),
+		rc("POST", "/v1/weddings/{w}/campaigns", campaignBody(ids.e, ids.u)),
+		rc("GET", "/v1/weddings/{w}/campaigns", nil),
+		rc("GET", "/v1/weddings/{w}/campaigns/{c}", nil),
+		rc("POST", "/v1/weddings/{w}/campaigns/{c}/pause", nil),
+		rc("POST", "/v1/weddings/{w}/campaigns/{c}/resume", nil),
+		rc("POST", "/v1/weddings/{w}/campaigns/{c}/cancel", nil),
+		rc("GET", "/v1/weddings/{w}/messages", nil),
+		rc("PUT", "/v1/weddings/{w}/people/{p}/consent", map[string]any{"status": "opted_out", "source": "test"}),
+		rc("GET", "/v1/weddings/{w}/people/{p}/consent", nil),
 	}
+}
+
+// campaignBody is an invitation campaign to one unit for one event.
+func campaignBody(event, unit string) map[string]any {
+	return map[string]any{"kind": "invite", "event_ids": []string{event}, "audience": map[string]any{"unit_ids": []string{unit}},
+		"template": map[string]any{"name": "wedding_invite", "language": "en"}}
 }
 
 // rootRoutes are the operator's routes.
@@ -83,6 +99,7 @@ type authFixture struct {
 	units                              map[string]string // unit id → side
 	brideUnit, groomUnit, bothUnit, e2 string
 	adminOf, viewerOf, brideOf         string // token ids
+	bridePerson                        string // the bride unit's first member
 }
 
 func newAuthFixture(s *testServer, slug string) *authFixture {
@@ -117,6 +134,11 @@ func newAuthFixture(s *testServer, slug string) *authFixture {
 	} {
 		s.must(200, "PUT", "/v1/weddings/"+w+"/rsvps/"+r.u+"/"+r.e, f.owner, map[string]any{"status": r.status})
 	}
+	f.bridePerson = s.must(200, "GET", "/v1/weddings/"+w+"/units/"+f.brideUnit, f.owner, nil).members()[0]
+	f.ids.p = s.must(200, "GET", "/v1/weddings/"+w+"/units/"+f.groomUnit, f.owner, nil).members()[0]
+	f.ids.c = s.must(202, "POST", "/v1/weddings/"+w+"/campaigns", f.owner, map[string]any{"kind": "invite",
+		"event_ids": []string{f.ids.e}, "audience": map[string]any{"all": true},
+		"template": map[string]any{"name": "wedding_invite", "language": "en"}}).str("id")
 	return f
 }
 
@@ -391,9 +413,10 @@ func TestHTTP_AuthOtherWedding(t *testing.T) {
 	}
 	// A's ids in B's paths, with B's owner: unknown ids.
 	t.Run("ids of A in B", func(t *testing.T) {
-		mixed := weddingIDs{w: b.ids.w, e: a.ids.e + "x", u: a.ids.u + "x", tokenID: a.ids.tokenID + "x"}
+		mixed := weddingIDs{w: b.ids.w, e: a.ids.e + "x", u: a.ids.u + "x", tokenID: a.ids.tokenID + "x", c: a.ids.c + "x", p: a.ids.p + "x"}
 		for _, r := range memberRoutes(mixed) {
-			if !strings.Contains(r.route, "{e}") && !strings.Contains(r.route, "{u}") && !strings.Contains(r.route, "{id}") {
+			if !strings.Contains(r.route, "{e}") && !strings.Contains(r.route, "{u}") && !strings.Contains(r.route, "{id}") &&
+				!strings.Contains(r.route, "{c}") && !strings.Contains(r.route, "{p}") {
 				continue
 			}
 			wantError(t, s.with(t).call(r.method, r.path, b.owner, r.body), 404, "not_found")
@@ -411,7 +434,7 @@ func TestHTTP_AuthRootUnknownWedding(t *testing.T) {
 	s := newTestServer(t, httpapi.Config{})
 	f := newAuthFixture(s, "auth-root")
 	for _, id := range []string{"wnosuchwedding", "w" + strings.Repeat("x", 200)} {
-		ids := weddingIDs{w: id, e: f.ids.e, u: f.ids.u, tokenID: f.ids.tokenID}
+		ids := weddingIDs{w: id, e: f.ids.e, u: f.ids.u, tokenID: f.ids.tokenID, c: f.ids.c, p: f.ids.p}
 		for _, r := range memberRoutes(ids) {
 			t.Run(r.name(), func(t *testing.T) {
 				wantError(t, s.with(t).call(r.method, r.path, s.root, r.body), 404, "not_found")

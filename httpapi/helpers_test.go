@@ -136,6 +136,16 @@ func (a answer) str(key string) string { s, _ := a.body[key].(string); return s 
 
 func (a answer) items() []any { it, _ := a.body["items"].([]any); return it }
 
+// members are the ids of a unit answer's members.
+func (a answer) members() []string {
+	ms, _ := a.body["members"].([]any)
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i], _ = m.(map[string]any)["id"].(string)
+	}
+	return ids
+}
+
 // call sends body (a string, []byte, or anything JSON-encodable; nil for
 // none) with token; hdr are extra header name, value pairs.
 func (s *testServer) call(method, path, token string, body any, hdr ...string) answer {

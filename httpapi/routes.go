@@ -40,6 +40,7 @@ type request struct {
 	by      domain.Principal
 	view    *domain.View // the token's own wedding view; nil for root
 	wedding string       // {w}, or ""
+	id      string       // the request id (X-Request-Id): the correlation id of what it starts
 }
 
 // context bounds the request's wait for the engine by the request timeout.
@@ -99,6 +100,16 @@ func (s *Server) table() []*route {
 		{method: "PUT", path: "/v1/weddings/{w}/rsvps/{u}/{e}", access: member, handle: (*Server).setRSVP},
 		{method: "GET", path: "/v1/weddings/{w}/rsvps", access: member, handle: (*Server).listRSVPs},
 
+		{method: "POST", path: "/v1/weddings/{w}/campaigns", access: member, handle: (*Server).createCampaign},
+		{method: "GET", path: "/v1/weddings/{w}/campaigns", access: member, handle: (*Server).listCampaigns},
+		{method: "GET", path: "/v1/weddings/{w}/campaigns/{c}", access: member, handle: (*Server).getCampaign},
+		{method: "POST", path: "/v1/weddings/{w}/campaigns/{c}/pause", access: member, handle: s.campaignAction(domain.PauseCampaign)},
+		{method: "POST", path: "/v1/weddings/{w}/campaigns/{c}/resume", access: member, handle: s.campaignAction(domain.ResumeCampaign)},
+		{method: "POST", path: "/v1/weddings/{w}/campaigns/{c}/cancel", access: member, handle: s.campaignAction(domain.CancelCampaign)},
+		{method: "GET", path: "/v1/weddings/{w}/messages", access: member, handle: (*Server).listMessages},
+		{method: "PUT", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).putConsent},
+		{method: "GET", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).getConsent},
+
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
 	}
@@ -131,7 +142,7 @@ func (s *Server) wrap(rt *route) fasthttp.RequestHandler {
 	return func(rc *fasthttp.RequestCtx) {
 		start := time.Now()
 		reqID := s.requestID(rc)
-		r := &request{rc: rc, wedding: ""}
+		r := &request{rc: rc, id: reqID}
 		if w, ok := rc.UserValue("w").(string); ok {
 			r.wedding = w
 		}

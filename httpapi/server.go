@@ -45,6 +45,7 @@ type Engine interface {
 	Weddings() ([]string, error)
 	Active() int
 	Err() error
+	Messaging
 }
 
 // Defaults for Config's zero values.
