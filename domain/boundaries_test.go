@@ -16,6 +16,9 @@ func TestImportBoundaries(t *testing.T) {
 		"storage":  {"snapshot", "actors", "httpapi", "whatsapp", "cmd", "bench"},
 		"snapshot": {"storage", "actors", "httpapi", "whatsapp", "cmd", "bench"},
 		"actors":   {"httpapi", "cmd", "bench"},
+		// The Cloud API and its sandbox know nothing of weddings or actors.
+		"whatsapp":         {"domain", "storage", "snapshot", "actors", "httpapi", "cmd", "bench"},
+		"whatsapp/sandbox": {"domain", "storage", "snapshot", "actors", "httpapi", "cmd", "bench"},
 	}
 	// Third-party packages domain must not use: I/O, actors, HTTP.
 	domainForbidden := []string{"github.com/cockroachdb/pebble", "github.com/anthdm/hollywood",
