@@ -41,6 +41,10 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"GET /readyz":       pub,
 		"GET /metrics":      pub,
 		"GET /openapi.json": pub,
+		// Meta's routes: a bearer token means nothing there; the verify
+		// token and the body's signature do.
+		"GET /webhooks/whatsapp":  {want: [5]int{403, 403, 403, 403, 403}},
+		"POST /webhooks/whatsapp": {body: map[string]any{"object": "whatsapp_business_account"}, want: [5]int{401, 401, 401, 401, 401}},
 
 		"POST /v1/weddings":        root(map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}),
 		"GET /v1/weddings":         root(nil),

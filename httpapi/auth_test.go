@@ -89,7 +89,8 @@ func rootRoutes() []routeCase {
 	}
 }
 
-var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json"}
+var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
+	"GET /webhooks/whatsapp", "POST /webhooks/whatsapp"}
 
 // authFixture is a wedding with an event, a unit invited to it with an
 // answer, and a token of every role.

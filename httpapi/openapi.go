@@ -63,6 +63,12 @@ var routeDocs = map[string]routeDoc{
 	"PUT /v1/weddings/{w}/people/{p}/consent":    {summary: "Record an opt-in or opt-out in the person's consent ledger (kept by their phone; audited).", request: "ConsentIn", response: "Consent"},
 	"GET /v1/weddings/{w}/people/{p}/consent":    {summary: "The person's consent ledger: every entry with status, source, who and when.", response: "Consent"},
 
+	"GET /webhooks/whatsapp":  {summary: "Meta's subscription handshake: the hub.challenge back when hub.verify_token matches (403 otherwise).", raw: true, query: []string{"hub.mode", "hub.verify_token", "hub.challenge"}},
+	"POST /webhooks/whatsapp": {summary: "WhatsApp notifications, signed with X-Hub-Signature-256 (401 otherwise).", raw: true},
+	"GET /sandbox/messages":   {summary: "Sandbox mode: what the sandbox accepted for a phone (?to=), oldest first.", raw: true, query: []string{"to", "limit", "after"}},
+	"GET /sandbox/stats":      {summary: "Sandbox mode: the sandbox's counters.", raw: true},
+	"POST /sandbox/reply":     {summary: "Sandbox mode: make a guest tap a button, pick a list row or type a reply.", raw: true},
+
 	"GET /v1/weddings/{w}/headcount": {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
 	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what and when, newest first (not side_admin).", response: "AuditList", query: []string{"limit", "before"}},
 }

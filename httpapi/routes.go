@@ -68,7 +68,7 @@ func (r *request) query(name string) string { return string(r.rc.QueryArgs().Pee
 
 func (s *Server) table() []*route {
 	batch := s.cfg.BatchBodyBytes
-	return []*route{
+	routes := []*route{
 		{method: "GET", path: "/healthz", access: public, handle: (*Server).healthz},
 		{method: "GET", path: "/readyz", access: public, handle: (*Server).readyz},
 		{method: "GET", path: "/metrics", access: public, handle: (*Server).metricsPage},
@@ -112,7 +112,17 @@ func (s *Server) table() []*route {
 
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
+
+		{method: "GET", path: "/webhooks/whatsapp", access: public, handle: (*Server).verifyWebhook},
+		{method: "POST", path: "/webhooks/whatsapp", access: public, bodyLimit: s.cfg.WebhookBodyBytes, handle: (*Server).receiveWebhook},
 	}
+	if s.cfg.Sandbox != nil {
+		routes = append(routes,
+			&route{method: "GET", path: "/sandbox/messages", access: public, handle: (*Server).sandbox},
+			&route{method: "GET", path: "/sandbox/stats", access: public, handle: (*Server).sandbox},
+			&route{method: "POST", path: "/sandbox/reply", access: public, handle: (*Server).sandbox})
+	}
+	return routes
 }
 
 // register routes the table. Every GET also answers HEAD (RFC 9110 9.3.2):

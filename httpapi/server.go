@@ -78,6 +78,15 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is reported by /healthz.
 	Version string
+	// WebhookAppSecret checks the signatures of WhatsApp webhooks;
+	// WebhookVerifyToken answers Meta's subscription handshake. Empty:
+	// every webhook is refused.
+	WebhookAppSecret, WebhookVerifyToken string
+	// WebhookBodyBytes limits webhook bodies (default 4 MiB).
+	WebhookBodyBytes int
+	// Sandbox, when set, serves the sandbox's /sandbox/ routes (sandbox
+	// mode).
+	Sandbox fasthttp.RequestHandler
 }
 
 func (c Config) withDefaults() Config {
@@ -86,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BatchBodyBytes <= 0 {
 		c.BatchBodyBytes = DefaultBatchBodyBytes
+	}
+	if c.WebhookBodyBytes <= 0 {
+		c.WebhookBodyBytes = DefaultWebhookBodyBytes
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout

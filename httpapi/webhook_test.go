@@ -1,0 +1,58 @@
+package httpapi_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/parinayaos/engine/httpapi"
+	"github.com/parinayaos/engine/whatsapp"
+)
+
+// WHATSAPP.md §1: the verification handshake answers the challenge, raw,
+// only for the configured verify token.
+func TestHTTP_WebhookHandshake(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{WebhookAppSecret: "app-secret", WebhookVerifyToken: "verify-me"})
+	q := func(mode, token, challenge string) string {
+		return "/webhooks/whatsapp?" + url.Values{"hub.mode": {mode}, "hub.verify_token": {token}, "hub.challenge": {challenge}}.Encode()
+	}
+	if a := s.call("GET", q("subscribe", "verify-me", "1158201444"), "", nil); a.status != 200 || string(a.raw) != "1158201444" {
+		t.Fatalf("handshake: %d %q", a.status, a.raw)
+	}
+	for _, path := range []string{q("subscribe", "verify-you", "1"), q("unsubscribe", "verify-me", "1"), q("subscribe", "", "1"), "/webhooks/whatsapp"} {
+		wantError(t, s.call("GET", path, "", nil), 403, "forbidden")
+	}
+	// No verify token configured: nothing matches, not even an empty one.
+	s2 := newTestServer(t, httpapi.Config{})
+	wantError(t, s2.call("GET", q("subscribe", "", "1"), "", nil), 403, "forbidden")
+}
+
+// WHATSAPP.md §2: a body is accepted only with the HMAC-SHA256 of its raw
+// bytes under the app secret.
+func TestHTTP_WebhookSignature(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{WebhookAppSecret: "app-secret"})
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[]}]}`)
+	if a := s.call("POST", "/webhooks/whatsapp", "", body, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", body)); a.status != 200 {
+		t.Fatalf("signed: %d %s", a.status, a.raw)
+	}
+	altered := append([]byte{}, body...)
+	altered[len(altered)-3] = '1'
+	for name, c := range map[string]struct {
+		body []byte
+		sig  string
+	}{
+		"no signature":   {body, ""},
+		"wrong secret":   {body, whatsapp.Sign("other-secret", body)},
+		"altered body":   {altered, whatsapp.Sign("app-secret", body)},
+		"not hex":        {body, "sha256=zz"},
+		"no sha256 name": {body, whatsapp.Sign("app-secret", body)[len("sha256="):]},
+	} {
+		var hdr []string
+		if c.sig != "" {
+			hdr = []string{whatsapp.SignatureHeader, c.sig}
+		}
+		a := s.with(t).call("POST", "/webhooks/whatsapp", "", c.body, hdr...)
+		if a.status != 401 || a.errCode() != "unauthorized" {
+			t.Errorf("%s: %d %s", name, a.status, a.raw)
+		}
+	}
+}
