@@ -445,8 +445,16 @@ func (w *worker) send(index int) {
 			Title: err.Error(), Pause: true, Reason: err.Error()}
 	} else {
 		ctx, cancel := context.WithTimeout(w.hard, w.e.msg.SendTimeout)
+		var r whatsapp.Result
 		start := time.Now()
-		r := w.e.msg.Sender.Send(ctx, msg)
+		if err := w.e.msg.Pacer.Launch(ctx); err != nil {
+			// Stopped before anything left: the message goes back to the
+			// queue, untried.
+			r = whatsapp.Result{Class: whatsapp.Transient, Err: err}
+		} else {
+			start = time.Now()
+			r = w.e.msg.Sender.Send(ctx, msg)
+		}
 		cancel()
 		w.e.metrics.sent(start, r.Class.String())
 		out = w.e.outcome(job, r)
@@ -516,8 +524,12 @@ func (e *Engine) outcome(job domain.SendJob, r whatsapp.Result) domain.SendOutco
 	case r.MaybeSent:
 		return domain.SendOutcome{InDoubt: true, Code: code, Title: title}
 	case r.Class == whatsapp.RateLimited:
+		// The number is over its rate: everything holds back a little
+		// (a fraction of a second: the pacer keeps to the configured rate,
+		// so a 130429 means another sender on the number, or a lower limit
+		// than configured), and this message waits its own backoff.
 		d := e.backoff(job.Attempt)
-		e.msg.Pacer.Backoff(d)
+		e.msg.Pacer.Backoff(min(d/4, time.Second))
 		return retry(d)
 	case r.Class == whatsapp.PairLimited:
 		// Meta's advice after a burst: retry after 4^X seconds.

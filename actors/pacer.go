@@ -45,6 +45,9 @@ type Pacer struct {
 	order    []string             // weddings with waiters, round-robin order
 	rr       int
 	granted  uint64
+	// launched are the times sends actually left (Launch), oldest first,
+	// at most MPS of them.
+	launched []time.Time
 	wake     chan struct{}
 	closed   chan struct{}
 	stopOnce sync.Once
@@ -165,6 +168,43 @@ func (p *Pacer) Acquire(ctx context.Context, wedding, phone string) error {
 		return ctx.Err()
 	}
 	return ErrPacerClosed
+}
+
+// Launch waits, just before a granted send goes on the wire, until it
+// keeps the sends that left within any second (plus WindowMargin) at MPS.
+// Grants are spaced when they are made, but the journal commit between the
+// grant and the call takes a varying time, which can bunch the calls up;
+// this corrects that, so Meta sees the pace the grants had. The wait is
+// short: at most the spread of that delay.
+func (p *Pacer) Launch(ctx context.Context) error {
+	max := int(p.cfg.MPS)
+	if max <= 0 {
+		return nil
+	}
+	for {
+		p.mu.Lock()
+		now := p.cfg.Now()
+		var wait time.Duration
+		if len(p.launched) >= max {
+			wait = p.launched[len(p.launched)-max].Add(time.Second + p.cfg.WindowMargin).Sub(now)
+		}
+		if wait <= 0 {
+			p.launched = append(p.launched, now)
+			if len(p.launched) > 2*max {
+				p.launched = append(p.launched[:0], p.launched[len(p.launched)-max:]...)
+			}
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
 }
 
 // Backoff holds every grant until now+d: Meta said the number's rate was

@@ -229,3 +229,42 @@ func TestPacer_CancelAndClose(t *testing.T) {
 		t.Fatalf("queues left: %v %v", p.order, p.queues)
 	}
 }
+
+// Sends granted evenly can reach the wire bunched up (each waits for its
+// journal commit first): Launch spaces them again.
+func TestPacer_LaunchUnbunches(t *testing.T) {
+	p := NewPacer(PacerConfig{MPS: 50})
+	defer p.Close()
+	var mu sync.Mutex
+	var times []time.Time
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 80 { // all at once, as after a slow commit
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Launch(t.Context()); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			times = append(times, time.Now())
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sortTimes(times)
+	if got := maxInWindow(times, time.Second); got > 50 {
+		t.Errorf("%d launches within one second, want ≤ 50", got)
+	}
+	if d := time.Since(start); d < time.Second || d > 3*time.Second {
+		t.Errorf("80 launches at 50/s took %v", d)
+	}
+}
+
+func sortTimes(ts []time.Time) {
+	for i := 1; i < len(ts); i++ {
+		for j := i; j > 0 && ts[j].Before(ts[j-1]); j-- {
+			ts[j], ts[j-1] = ts[j-1], ts[j]
+		}
+	}
+}

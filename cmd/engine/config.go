@@ -18,6 +18,7 @@ import (
 
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/storage"
+	"github.com/parinayaos/engine/whatsapp"
 )
 
 // Config is everything `engine serve` can be told. It is loaded in this
@@ -110,10 +111,25 @@ type RootConfig struct {
 
 // WhatsAppConfig is the [whatsapp] section.
 type WhatsAppConfig struct {
-	Mode        string `toml:"mode"` // sandbox|cloud, default sandbox
-	Tier        string `toml:"tier"` // 250|2000|10000|100000|unlimited; "" = 250 in cloud mode, unlimited in sandbox
-	AppSecret   string `toml:"-"`    // PARINAYA_WHATSAPP_APP_SECRET only
-	VerifyToken string `toml:"-"`    // PARINAYA_WHATSAPP_VERIFY_TOKEN only
+	Mode string `toml:"mode"` // sandbox|cloud, default sandbox
+	Tier string `toml:"tier"` // 250|2000|10000|100000|unlimited; "" = 250 in cloud mode, unlimited in sandbox
+	// MPS is the messages per second the engine sends on the number
+	// (default 80: Meta's default throughput).
+	MPS int `toml:"mps"`
+	// MaxAttempts is how many times a message is tried before it fails
+	// (default 5).
+	MaxAttempts int `toml:"max_attempts"`
+	// Cloud mode: where Meta's Graph API is (point it at an `engine
+	// sandbox` to try cloud mode locally), its version, and the business
+	// phone number and account. In sandbox mode the sandbox's own are used.
+	BaseURL           string `toml:"base_url"`
+	APIVersion        string `toml:"api_version"`
+	PhoneNumberID     string `toml:"phone_number_id"`
+	BusinessAccountID string `toml:"business_account_id"`
+
+	AppSecret   string `toml:"-"` // PARINAYA_WHATSAPP_APP_SECRET only
+	VerifyToken string `toml:"-"` // PARINAYA_WHATSAPP_VERIFY_TOKEN only
+	AccessToken string `toml:"-"` // PARINAYA_WHATSAPP_ACCESS_TOKEN only
 }
 
 // SandboxConfig is the [sandbox] section: the stand-in for Meta's Cloud
@@ -186,7 +202,8 @@ func defaultConfig() Config {
 			MemoryLimitBytes: 0,
 		},
 		Log:      LogConfig{Level: "info", Format: "auto", Requests: true},
-		WhatsApp: WhatsAppConfig{Mode: "sandbox"},
+		WhatsApp: WhatsAppConfig{Mode: "sandbox", MPS: actors.DefaultMPS, MaxAttempts: actors.DefaultMaxAttempts,
+			BaseURL: whatsapp.DefaultBaseURL, APIVersion: whatsapp.DefaultAPIVersion},
 		Sandbox:  SandboxConfig{MPS: 80, Delay: Duration{20 * time.Millisecond}},
 	}
 }
@@ -331,6 +348,7 @@ var secretEnv = []struct {
 	{"PARINAYA_ROOT_TOKEN", "root.token", "Root.Token"},
 	{"PARINAYA_WHATSAPP_APP_SECRET", "whatsapp.app_secret", "WhatsApp.AppSecret"},
 	{"PARINAYA_WHATSAPP_VERIFY_TOKEN", "whatsapp.verify_token", "WhatsApp.VerifyToken"},
+	{"PARINAYA_WHATSAPP_ACCESS_TOKEN", "whatsapp.access_token", "WhatsApp.AccessToken"},
 }
 
 // envBindings lists every environment variable serve reads: one per toml
@@ -531,7 +549,19 @@ func (c Config) Validate() error {
 	if c.WhatsApp.Tier != "" && !oneOf(c.WhatsApp.Tier, whatsAppTiers...) {
 		bad("whatsapp.tier", "must be one of %s", strings.Join(whatsAppTiers, ", "))
 	}
+	positive("whatsapp.mps", int64(c.WhatsApp.MPS))
+	positive("whatsapp.max_attempts", int64(c.WhatsApp.MaxAttempts))
 	if c.WhatsApp.Mode == "cloud" {
+		if c.WhatsApp.AccessToken == "" {
+			bad("whatsapp.access_token", "is required in cloud mode (set PARINAYA_WHATSAPP_ACCESS_TOKEN)")
+		}
+		if c.WhatsApp.PhoneNumberID == "" {
+			bad("whatsapp.phone_number_id", "is required in cloud mode (the business phone number's id in WhatsApp Manager)")
+		}
+		if err := (whatsapp.Config{BaseURL: c.WhatsApp.BaseURL, APIVersion: c.WhatsApp.APIVersion,
+			PhoneNumberID: c.WhatsApp.PhoneNumberID, AccessToken: "set"}).Validate(); err != nil && c.WhatsApp.PhoneNumberID != "" {
+			bad("whatsapp", "%v", err)
+		}
 		if c.WhatsApp.AppSecret == "" {
 			bad("whatsapp.app_secret", "is required in cloud mode (set PARINAYA_WHATSAPP_APP_SECRET)")
 		}
@@ -575,6 +605,7 @@ func (c Config) Redacted() Config {
 	c.Root.Token = r(c.Root.Token)
 	c.WhatsApp.AppSecret = r(c.WhatsApp.AppSecret)
 	c.WhatsApp.VerifyToken = r(c.WhatsApp.VerifyToken)
+	c.WhatsApp.AccessToken = r(c.WhatsApp.AccessToken)
 	return c
 }
 

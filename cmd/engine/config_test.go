@@ -130,6 +130,7 @@ mps = 10
 		}},
 		{"tier by mode: cloud", nil, map[string]string{
 			"PARINAYA_WHATSAPP_MODE": "cloud", "PARINAYA_WHATSAPP_APP_SECRET": "s", "PARINAYA_WHATSAPP_VERIFY_TOKEN": "v",
+			"PARINAYA_WHATSAPP_ACCESS_TOKEN": "a", "PARINAYA_WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
 		}, func(t *testing.T, c Config) {
 			if c.WhatsApp.Tier != "250" {
 				t.Errorf("cloud tier = %q, want 250", c.WhatsApp.Tier)

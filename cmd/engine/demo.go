@@ -211,7 +211,35 @@ func seedDemoGuests(ctx context.Context, eng *actors.Engine, now time.Time) erro
 			}
 		}
 	}
+	if err := seedDemoConsent(ctx, eng, rng); err != nil {
+		return err
+	}
 	return seedDemoRSVPs(ctx, eng, rng, events, byName, now)
+}
+
+// seedDemoConsent records what the families collected with their RSVP
+// cards: most households' contacts agreed to WhatsApp messages, a few said
+// no, and some were never asked (a campaign skips those as no_consent).
+func seedDemoConsent(ctx context.Context, eng *actors.Engine, rng *rand.Rand) error {
+	v, err := eng.Query(ctx, demoID, domain.Root, domain.ListUnits{Filter: domain.UnitFilter{Limit: domain.MaxUnits}})
+	if err != nil {
+		return fmt.Errorf("list guests: %w", err)
+	}
+	var cmds []*domain.RecordConsent
+	for _, u := range v.(domain.UnitPage).Units {
+		for _, p := range u.Members {
+			if !p.Primary || p.Phone == "" {
+				continue
+			}
+			switch x := rng.Float64(); {
+			case x < 0.90:
+				cmds = append(cmds, &domain.RecordConsent{PersonID: p.ID, Status: domain.OptedIn, Source: "RSVP card at the roka"})
+			case x < 0.93:
+				cmds = append(cmds, &domain.RecordConsent{PersonID: p.ID, Status: domain.OptedOut, Source: "asked for phone calls only"})
+			}
+		}
+	}
+	return doConcurrently(ctx, eng, cmds)
 }
 
 // seedDemoRSVPs answers about 60% of the invitations. Households differ:
@@ -263,12 +291,12 @@ func seedDemoRSVPs(ctx context.Context, eng *actors.Engine, rng *rand.Rand, even
 	return doConcurrently(ctx, eng, cmds)
 }
 
-// doConcurrently runs the RSVPs with demoWorkers callers, so that the
+// doConcurrently runs the commands with demoWorkers callers, so that the
 // wedding's actor gathers them into shared commits (one fsync for many).
-func doConcurrently(ctx context.Context, eng *actors.Engine, cmds []*domain.SetRSVP) error {
+func doConcurrently[C domain.Command](ctx context.Context, eng *actors.Engine, cmds []C) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	next := make(chan *domain.SetRSVP)
+	next := make(chan C)
 	var (
 		wg       sync.WaitGroup
 		once     sync.Once
@@ -281,7 +309,7 @@ func doConcurrently(ctx context.Context, eng *actors.Engine, cmds []*domain.SetR
 			for c := range next {
 				if _, err := eng.Do(ctx, demoID, domain.Root, c); err != nil {
 					once.Do(func() {
-						firstErr = fmt.Errorf("rsvp %s/%s: %w", c.UnitID, c.EventID, err)
+						firstErr = fmt.Errorf("%T: %w", c, err)
 						cancel()
 					})
 				}

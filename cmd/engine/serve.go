@@ -47,8 +47,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 
+	// The listener first: the sandbox posts its webhooks to our address.
+	ln, err := net.Listen("tcp", cfg.Server.HTTP)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.HTTP, err)
+	}
+	addr := ln.Addr().String()
+	defer ln.Close()
+	wa, err := newMessaging(cfg, "http://"+addr+"/webhooks/whatsapp", log)
+	if err != nil {
+		return err
+	}
+	defer wa.close()
+
 	reg := prometheus.NewRegistry()
 	eng, err := actors.New(db, actors.Config{
+		Messaging:     wa.actors,
 		MaxInflight:   cfg.Engine.MaxInflight,
 		SnapshotEvery: cfg.Engine.SnapshotEvery,
 		SnapshotKeep:  cfg.Engine.SnapshotKeep,
@@ -76,13 +90,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		LogRequests:    cfg.Log.Requests,
 		Registry:       reg,
 		Version:        version,
+
+		WebhookAppSecret:   wa.appSecret,
+		WebhookVerifyToken: wa.verifyToken,
+		Sandbox:            wa.sandboxRoutes(),
 	})
-	ln, err := net.Listen("tcp", cfg.Server.HTTP)
-	if err != nil {
-		_ = eng.Close(context.Background())
-		return fmt.Errorf("listen on %s: %w", cfg.Server.HTTP, err)
-	}
-	addr := ln.Addr().String()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
