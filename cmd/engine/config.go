@@ -201,10 +201,10 @@ func defaultConfig() Config {
 			GCPercent:        actors.DefaultGCPercent,
 			MemoryLimitBytes: 0,
 		},
-		Log:      LogConfig{Level: "info", Format: "auto", Requests: true},
+		Log: LogConfig{Level: "info", Format: "auto", Requests: true},
 		WhatsApp: WhatsAppConfig{Mode: "sandbox", MPS: actors.DefaultMPS, MaxAttempts: actors.DefaultMaxAttempts,
 			BaseURL: whatsapp.DefaultBaseURL, APIVersion: whatsapp.DefaultAPIVersion},
-		Sandbox:  SandboxConfig{MPS: 80, Delay: Duration{20 * time.Millisecond}},
+		Sandbox: SandboxConfig{MPS: 80, Delay: Duration{20 * time.Millisecond}},
 	}
 }
 
