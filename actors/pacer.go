@@ -27,11 +27,15 @@ import (
 // tier is used up is not queued: Acquire says when the first slot frees
 // (TierFullError), and the campaign waits for that itself.
 type Pacer struct {
-	cfg      PacerConfig
-	interval time.Duration
+	cfg PacerConfig
 
 	mu   sync.Mutex
 	next time.Time // earliest time of the next grant
+	// rate is the grants per second now: MPS, or less after Meta said
+	// 130429 (Backoff), climbing back to MPS while it stays quiet.
+	rate     float64
+	lastCut  time.Time
+	lastRise time.Time
 	// recent are the last grants' times, oldest first (at most one
 	// second's worth), for the one-second-window cap.
 	recent     []time.Time
@@ -118,7 +122,7 @@ func NewPacer(cfg PacerConfig) *Pacer {
 	if cfg.WindowMargin == 0 {
 		cfg.WindowMargin = DefaultWindowMargin
 	}
-	p := &Pacer{cfg: cfg, interval: time.Duration(float64(time.Second) / cfg.MPS),
+	p := &Pacer{cfg: cfg, rate: cfg.MPS,
 		inWindow: map[string]time.Time{}, lastTo: map[string]time.Time{}, queues: map[string][]*waiter{},
 		wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	go p.run()
@@ -207,15 +211,35 @@ func (p *Pacer) Launch(ctx context.Context) error {
 	}
 }
 
-// Backoff holds every grant until now+d: Meta said the number's rate was
-// exceeded (130429), so whatever is in flight slows down together.
+// Backoff holds every grant until now+d and slows the pace: Meta said the
+// number's rate was exceeded (130429), so the configured rate is more than
+// Meta allows now (another sender on the number, a lower throughput than
+// configured, a burst Meta is absorbing). The rate is cut to 70% (at most
+// once per cutInterval, since the answers to the sends in flight come
+// together) and climbs back to MPS by a tenth of it per quiet second:
+// additive increase, multiplicative decrease, as TCP finds a link's rate.
 func (p *Pacer) Backoff(d time.Duration) {
 	p.mu.Lock()
-	if until := p.cfg.Now().Add(d); until.After(p.pauseUntil) {
+	now := p.cfg.Now()
+	if until := now.Add(d); until.After(p.pauseUntil) {
 		p.pauseUntil = until
+	}
+	if now.Sub(p.lastCut) >= cutInterval {
+		p.rate = max(p.rate*0.7, p.cfg.MPS/50)
+		p.lastCut, p.lastRise = now, now
 	}
 	p.mu.Unlock()
 	p.poke()
+}
+
+// cutInterval is the least time between two cuts of the pace.
+const cutInterval = 500 * time.Millisecond
+
+// Rate is the pace now, in grants per second.
+func (p *Pacer) Rate() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rate
 }
 
 // TierUsage is the state of the messaging tier's rolling window.
@@ -410,10 +434,15 @@ func (p *Pacer) grantLocked(w *waiter, now time.Time) {
 	// Evenly spaced, from the previous grant's slot rather than from now
 	// (a late timer does not lose throughput), but never bunched up after
 	// an idle spell.
-	if p.next.Before(now.Add(-p.interval)) {
+	if p.rate < p.cfg.MPS {
+		p.rate = min(p.cfg.MPS, p.rate+p.cfg.MPS/10*now.Sub(p.lastRise).Seconds())
+		p.lastRise = now
+	}
+	interval := time.Duration(float64(time.Second) / p.rate)
+	if p.next.Before(now.Add(-interval)) {
 		p.next = now
 	}
-	p.next = p.next.Add(p.interval)
+	p.next = p.next.Add(interval)
 	p.recent = append(p.recent, now)
 	if max := int(p.cfg.MPS) + 1; len(p.recent) > 2*max {
 		p.recent = append(p.recent[:0], p.recent[len(p.recent)-max:]...)

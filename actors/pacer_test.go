@@ -268,3 +268,36 @@ func sortTimes(ts []time.Time) {
 		}
 	}
 }
+
+// After 130429 the pace drops, and climbs back to MPS while Meta is quiet.
+func TestPacer_BackoffCutsTheRate(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	p := NewPacer(PacerConfig{MPS: 100, PairInterval: time.Nanosecond, Now: clock})
+	defer p.Close()
+	p.Backoff(0)
+	p.Backoff(0) // the answers of the sends in flight, together: one cut
+	if r := p.Rate(); r != 70 {
+		t.Fatalf("rate after 130429: %v, want 70", r)
+	}
+	now.Add(int64(time.Second))
+	p.Backoff(0)
+	if r := p.Rate(); r != 49 {
+		t.Fatalf("rate after another: %v, want 49", r)
+	}
+	now.Add(int64(2 * time.Second))
+	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Rate(); r < 68 || r > 70 {
+		t.Fatalf("rate 2 s later: %v, want about 69 (10/s back)", r)
+	}
+	now.Add(int64(10 * time.Second))
+	if err := p.Acquire(t.Context(), "w", "+912"); err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Rate(); r != 100 {
+		t.Fatalf("rate after a quiet while: %v, want 100", r)
+	}
+}
