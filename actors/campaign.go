@@ -379,7 +379,7 @@ func (w *worker) pass(ctx context.Context) (wake time.Time, more bool) {
 			continue
 		}
 		start := time.Now()
-		err := w.e.msg.Pacer.Acquire(ctx, w.wedding, it.Phone)
+		grant, err := w.e.msg.Pacer.Acquire(ctx, w.wedding, it.Phone)
 		var full *TierFullError
 		switch {
 		case errors.As(err, &full):
@@ -394,7 +394,7 @@ func (w *worker) pass(ctx context.Context) (wake time.Time, more bool) {
 			sent++
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				w.send(it.Index)
+				w.send(it.Index, grant)
 			}()
 			continue
 		}
@@ -416,7 +416,7 @@ func (w *worker) pass(ctx context.Context) (wake time.Time, more bool) {
 }
 
 // send sends one message: BeginSend, the Cloud API, RecordSend.
-func (w *worker) send(index int) {
+func (w *worker) send(index int, grant Grant) {
 	res, err := w.e.Do(w.hard, w.wedding, domain.Root, &domain.BeginSend{CampaignID: w.campaign, Index: index})
 	if err != nil {
 		if w.hard.Err() == nil {
@@ -457,6 +457,11 @@ func (w *worker) send(index int) {
 		}
 		cancel()
 		w.e.metrics.sent(start, r.Class.String())
+		if r.Class != whatsapp.Accepted && !r.MaybeSent {
+			// Nothing reached the guest: the retry must not wait for the
+			// pair limit, nor count twice in the tier's window.
+			w.e.msg.Pacer.Refused(grant)
+		}
 		out = w.e.outcome(job, r)
 		ev := log.Info()
 		if r.Class != whatsapp.Accepted {

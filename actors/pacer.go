@@ -95,6 +95,15 @@ type waiter struct {
 	wedding, phone string
 	ready          chan error // buffered: the dispatcher never blocks on it
 	done           bool       // answered or given up (under mu)
+	grant          Grant      // set with a nil answer
+}
+
+// Grant is the right to send one message, as the pacer gave it.
+type Grant struct {
+	Phone string
+	At    time.Time
+	// newUse: the grant made Phone a new recipient in the tier's window.
+	newUse bool
 }
 
 // TierFullError says the messaging tier is used up for a new recipient
@@ -141,12 +150,12 @@ func (p *Pacer) Config() PacerConfig { return p.cfg }
 // returns a *TierFullError at once if phone would be a new recipient and
 // the tier is used up, ctx's error if ctx ends first, and ErrPacerClosed
 // after Close.
-func (p *Pacer) Acquire(ctx context.Context, wedding, phone string) error {
+func (p *Pacer) Acquire(ctx context.Context, wedding, phone string) (Grant, error) {
 	w := &waiter{wedding: wedding, phone: phone, ready: make(chan error, 1)}
 	p.mu.Lock()
 	if err := p.tierCheckLocked(phone, p.cfg.Now()); err != nil {
 		p.mu.Unlock()
-		return err
+		return Grant{}, err
 	}
 	if len(p.queues[wedding]) == 0 {
 		p.order = append(p.order, wedding)
@@ -156,22 +165,46 @@ func (p *Pacer) Acquire(ctx context.Context, wedding, phone string) error {
 	p.poke()
 	select {
 	case err := <-w.ready:
-		return err
+		return w.grant, err
 	case <-ctx.Done():
 	case <-p.closed:
 	}
 	p.mu.Lock()
 	if w.done { // answered meanwhile: honour the answer
 		p.mu.Unlock()
-		return <-w.ready
+		return w.grant, <-w.ready
 	}
 	w.done = true
 	p.removeLocked(w)
 	p.mu.Unlock()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return Grant{}, ctx.Err()
 	}
-	return ErrPacerClosed
+	return Grant{}, ErrPacerClosed
+}
+
+// Refused gives back what a grant counted that Meta refused to deliver
+// (an answer of 130429, say, or one that certainly never reached Meta):
+// the recipient's pair-limit slot and, if the grant made them a new
+// recipient, their use of the tier's window. The throughput slot stays
+// spent.
+func (p *Pacer) Refused(g Grant) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at, ok := p.lastTo[g.Phone]; ok && at.Equal(g.At) {
+		delete(p.lastTo, g.Phone)
+	}
+	if g.newUse {
+		if at, ok := p.inWindow[g.Phone]; ok && at.Equal(g.At) {
+			delete(p.inWindow, g.Phone)
+			for i := len(p.window) - 1; i >= 0; i-- {
+				if p.window[i].phone == g.Phone && p.window[i].at.Equal(g.At) {
+					p.window = append(p.window[:i], p.window[i+1:]...)
+					break
+				}
+			}
+		}
+	}
 }
 
 // Launch waits, just before a granted send goes on the wire, until it
@@ -214,9 +247,9 @@ func (p *Pacer) Launch(ctx context.Context) error {
 // Backoff holds every grant until now+d and slows the pace: Meta said the
 // number's rate was exceeded (130429), so the configured rate is more than
 // Meta allows now (another sender on the number, a lower throughput than
-// configured, a burst Meta is absorbing). The rate is cut to 70% (at most
+// configured, a burst Meta is absorbing). The rate is halved (at most
 // once per cutInterval, since the answers to the sends in flight come
-// together) and climbs back to MPS by a tenth of it per quiet second:
+// together) and climbs back to MPS by a fortieth of it per second:
 // additive increase, multiplicative decrease, as TCP finds a link's rate.
 func (p *Pacer) Backoff(d time.Duration) {
 	p.mu.Lock()
@@ -225,7 +258,7 @@ func (p *Pacer) Backoff(d time.Duration) {
 		p.pauseUntil = until
 	}
 	if now.Sub(p.lastCut) >= cutInterval {
-		p.rate = max(p.rate*0.7, p.cfg.MPS/50)
+		p.rate = max(p.rate*0.5, p.cfg.MPS/50)
 		p.lastCut, p.lastRise = now, now
 	}
 	p.mu.Unlock()
@@ -435,7 +468,7 @@ func (p *Pacer) grantLocked(w *waiter, now time.Time) {
 	// (a late timer does not lose throughput), but never bunched up after
 	// an idle spell.
 	if p.rate < p.cfg.MPS {
-		p.rate = min(p.cfg.MPS, p.rate+p.cfg.MPS/10*now.Sub(p.lastRise).Seconds())
+		p.rate = min(p.cfg.MPS, p.rate+p.cfg.MPS/40*now.Sub(p.lastRise).Seconds())
 		p.lastRise = now
 	}
 	interval := time.Duration(float64(time.Second) / p.rate)
@@ -448,10 +481,12 @@ func (p *Pacer) grantLocked(w *waiter, now time.Time) {
 		p.recent = append(p.recent[:0], p.recent[len(p.recent)-max:]...)
 	}
 	p.lastTo[w.phone] = now
+	w.grant = Grant{Phone: w.phone, At: now}
 	if p.cfg.Tier > 0 {
 		if _, ok := p.inWindow[w.phone]; !ok {
 			p.inWindow[w.phone] = now
 			p.window = append(p.window, tierUse{at: now, phone: w.phone})
+			w.grant.newUse = true
 		}
 	}
 	p.granted++

@@ -23,7 +23,7 @@ func grantTimes(t *testing.T, p *Pacer, weddings []string, n int, phone func(w s
 		go func() {
 			defer wg.Done()
 			for i := range n {
-				if err := p.Acquire(t.Context(), w, phone(w, i)); err != nil {
+				if _, err := p.Acquire(t.Context(), w, phone(w, i)); err != nil {
 					t.Error(err)
 					return
 				}
@@ -84,7 +84,7 @@ func TestPacer_FairBetweenWeddings(t *testing.T) {
 			inner.Add(1)
 			go func() {
 				defer inner.Done()
-				if err := p.Acquire(t.Context(), w, fmt.Sprint(w, i)); err != nil {
+				if _, err := p.Acquire(t.Context(), w, fmt.Sprint(w, i)); err != nil {
 					t.Error(err)
 				}
 				mu.Lock()
@@ -127,23 +127,23 @@ func TestPacer_Tier(t *testing.T) {
 	defer p.Close()
 	first := clock()
 	for _, ph := range []string{"+911", "+912", "+913"} {
-		if err := p.Acquire(t.Context(), "w", ph); err != nil {
+		if _, err := p.Acquire(t.Context(), "w", ph); err != nil {
 			t.Fatal(err)
 		}
 		now.Add(int64(time.Minute))
 	}
 	var full *TierFullError
-	if err := p.Acquire(t.Context(), "w", "+914"); !errors.As(err, &full) || !full.Until.Equal(first.Add(TierWindow)) {
+	if _, err := p.Acquire(t.Context(), "w", "+914"); !errors.As(err, &full) || !full.Until.Equal(first.Add(TierWindow)) {
 		t.Fatalf("a fourth recipient: %v, want tier full until %v", err, first.Add(TierWindow))
 	}
-	if err := p.Acquire(t.Context(), "w", "+912"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+912"); err != nil {
 		t.Fatalf("a recipient already in the window: %v", err)
 	}
 	if u := p.Usage(); u.Used != 3 || u.Limit != 3 || len(u.Frees) != 3 || !u.Frees[0].Equal(first.Add(TierWindow)) {
 		t.Fatalf("usage %+v", u)
 	}
 	now.Store(first.Add(TierWindow).UnixNano())
-	if err := p.Acquire(t.Context(), "w", "+914"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+914"); err != nil {
 		t.Fatalf("after the first use left the window: %v", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestPacer_Seed(t *testing.T) {
 		t.Fatalf("usage after seeding %+v, want the two uses of the last 24 h", u)
 	}
 	var full *TierFullError
-	if err := p.Acquire(t.Context(), "w", "+919"); !errors.As(err, &full) || !full.Until.Equal(now.Add(22*time.Hour)) {
+	if _, err := p.Acquire(t.Context(), "w", "+919"); !errors.As(err, &full) || !full.Until.Equal(now.Add(22*time.Hour)) {
 		t.Fatalf("%v", err)
 	}
 }
@@ -168,17 +168,17 @@ func TestPacer_Seed(t *testing.T) {
 func TestPacer_PairLimit(t *testing.T) {
 	p := NewPacer(PacerConfig{MPS: 1000, PairInterval: 300 * time.Millisecond})
 	defer p.Close()
-	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+911"); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := p.Acquire(t.Context(), "w", "+912"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+912"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 200*time.Millisecond {
 		t.Errorf("another recipient waited %v", d)
 	}
-	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+911"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 250*time.Millisecond {
@@ -192,7 +192,7 @@ func TestPacer_Backoff(t *testing.T) {
 	defer p.Close()
 	p.Backoff(300 * time.Millisecond)
 	start := time.Now()
-	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+911"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 250*time.Millisecond {
@@ -203,16 +203,16 @@ func TestPacer_Backoff(t *testing.T) {
 // A waiter whose context ends leaves the queue; Close fails the rest.
 func TestPacer_CancelAndClose(t *testing.T) {
 	p := NewPacer(PacerConfig{MPS: 1000, PairInterval: time.Hour})
-	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+911"); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	if err := p.Acquire(ctx, "w", "+911"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := p.Acquire(ctx, "w", "+911"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a waiter past its deadline: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- p.Acquire(context.Background(), "w", "+911") }()
+	go func() { _, err := p.Acquire(context.Background(), "w", "+911"); done <- err }()
 	time.Sleep(20 * time.Millisecond)
 	p.Close()
 	select {
@@ -269,7 +269,8 @@ func sortTimes(ts []time.Time) {
 	}
 }
 
-// After 130429 the pace drops, and climbs back to MPS while Meta is quiet.
+// After 130429 the pace halves, and climbs back to MPS (by MPS/40 a
+// second) while Meta is quiet.
 func TestPacer_BackoffCutsTheRate(t *testing.T) {
 	var now atomic.Int64
 	now.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).UnixNano())
@@ -278,26 +279,50 @@ func TestPacer_BackoffCutsTheRate(t *testing.T) {
 	defer p.Close()
 	p.Backoff(0)
 	p.Backoff(0) // the answers of the sends in flight, together: one cut
-	if r := p.Rate(); r != 70 {
-		t.Fatalf("rate after 130429: %v, want 70", r)
+	if r := p.Rate(); r != 50 {
+		t.Fatalf("rate after 130429: %v, want 50", r)
 	}
 	now.Add(int64(time.Second))
 	p.Backoff(0)
-	if r := p.Rate(); r != 49 {
-		t.Fatalf("rate after another: %v, want 49", r)
+	if r := p.Rate(); r != 25 {
+		t.Fatalf("rate after another: %v, want 25", r)
 	}
 	now.Add(int64(2 * time.Second))
-	if err := p.Acquire(t.Context(), "w", "+911"); err != nil {
+	if _, err := p.Acquire(t.Context(), "w", "+911"); err != nil {
 		t.Fatal(err)
 	}
-	if r := p.Rate(); r < 68 || r > 70 {
-		t.Fatalf("rate 2 s later: %v, want about 69 (10/s back)", r)
+	if r := p.Rate(); r < 29.9 || r > 30.1 {
+		t.Fatalf("rate 2 s later: %v, want 30 (2.5/s back)", r)
 	}
-	now.Add(int64(10 * time.Second))
-	if err := p.Acquire(t.Context(), "w", "+912"); err != nil {
+	now.Add(int64(40 * time.Second))
+	if _, err := p.Acquire(t.Context(), "w", "+912"); err != nil {
 		t.Fatal(err)
 	}
 	if r := p.Rate(); r != 100 {
 		t.Fatalf("rate after a quiet while: %v, want 100", r)
+	}
+}
+
+// A send Meta refused gives back its recipient's pair-limit slot and tier
+// use: the retry does not wait 6 s, nor count twice.
+func TestPacer_Refused(t *testing.T) {
+	p := NewPacer(PacerConfig{MPS: 1000, Tier: 1, PairInterval: time.Hour})
+	defer p.Close()
+	g, err := p.Acquire(t.Context(), "w", "+911")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var full *TierFullError
+	if _, err := p.Acquire(t.Context(), "w", "+912"); !errors.As(err, &full) {
+		t.Fatalf("a second recipient under a tier of 1: %v", err)
+	}
+	p.Refused(g)
+	if u := p.Usage(); u.Used != 0 {
+		t.Fatalf("usage after a refusal: %+v", u)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := p.Acquire(ctx, "w", "+911"); err != nil {
+		t.Fatalf("the retry to the same recipient: %v", err)
 	}
 }

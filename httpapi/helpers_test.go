@@ -53,6 +53,9 @@ type serverOptions struct {
 	// listener, when set, wraps the server's listener (the edge tests
 	// watch what the server does with its connections).
 	listener func(net.Listener) net.Listener
+	// ln, when set, is the listener to serve on (its address must be known
+	// before the server is built: the sandbox posts webhooks to it).
+	ln net.Listener
 }
 
 func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *testServer {
@@ -80,9 +83,11 @@ func newTestServerWith(t testing.TB, cfg httpapi.Config, opts serverOptions) *te
 	}
 	cfg.RootTokenHash = httpapi.HashToken(root)
 	srv := httpapi.New(eng, cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ln := opts.ln
+	if ln == nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	served := ln
 	if opts.listener != nil {

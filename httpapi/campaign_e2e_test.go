@@ -1,0 +1,316 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/parinayaos/engine/actors"
+	"github.com/parinayaos/engine/httpapi"
+	"github.com/parinayaos/engine/whatsapp"
+	"github.com/parinayaos/engine/whatsapp/sandbox"
+)
+
+// Campaigns end to end, over real HTTP on loopback: the API server, the
+// engine sending through the Cloud API client to the sandbox (Meta's side,
+// played locally), and the sandbox's signed webhooks back to the server.
+
+// campaignRig is a test server wired to a sandbox.
+type campaignRig struct {
+	*testServer
+	sb    *sandbox.Sandbox
+	pacer *actors.Pacer
+}
+
+func newCampaignRig(t *testing.T, sbc sandbox.Config, pc actors.PacerConfig, mc actors.MessagingConfig) *campaignRig {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret, token = "rig-app-secret", "rig-access-token"
+	sbc.AppSecret, sbc.AccessToken = secret, token
+	sbc.WebhookURL = "http://" + ln.Addr().String() + "/webhooks/whatsapp"
+	sb, err := sandbox.New(sbc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	graph := &fasthttp.Server{Handler: sb.Handler()}
+	go func() { _ = graph.Serve(sln) }()
+	client, err := whatsapp.NewClient(whatsapp.Config{BaseURL: "http://" + sln.Addr().String(),
+		PhoneNumberID: sandbox.DefaultPhoneNumberID, AccessToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pacer := actors.NewPacer(pc)
+	t.Cleanup(func() {
+		pacer.Close()
+		_ = sb.Close()
+		_ = graph.Shutdown()
+	})
+	mc.Sender, mc.Pacer = client, pacer
+	if mc.RetryBase == 0 {
+		mc.RetryBase, mc.RetryMax = 20*time.Millisecond, 500*time.Millisecond
+	}
+	s := newTestServerWith(t, httpapi.Config{WebhookAppSecret: secret, Sandbox: sb.Handler()},
+		serverOptions{ln: ln, engine: actors.Config{Messaging: mc}})
+	return &campaignRig{testServer: s, sb: sb, pacer: pacer}
+}
+
+// guestList is a wedding of n households (one or two members, the first
+// the primary contact), all invited to one event; the first optedIn
+// primaries opted in, the next optedOut opted out, the rest never asked.
+type guestList struct {
+	w, owner, event string
+	phones          []string // primary contacts' phones, by household
+	persons         []string
+}
+
+func (r *campaignRig) guestList(slug string, n, optedIn, optedOut int) *guestList {
+	r.t.Helper()
+	g := &guestList{}
+	g.w, g.owner = r.newWedding(slug)
+	g.event = r.event(g.w, g.owner, "Sangeet", "2026-12-11T18:00:00+05:30")
+	var units []any
+	for i := range n {
+		phones := []string{phone(10000 + i)}
+		if i%3 == 0 {
+			phones = append(phones, phone(50000+i))
+		}
+		units = append(units, unitBody(fmt.Sprintf("Family %d", i), []string{"bride", "groom", "both"}[i%3], nil, phones...))
+	}
+	res := r.must(200, "POST", "/v1/weddings/"+g.w+"/units/batch", g.owner, map[string]any{"units": units})
+	ids := make([]string, n)
+	for i, it := range res.body["results"].([]any) {
+		ids[i] = it.(map[string]any)["id"].(string)
+	}
+	r.must(200, "POST", "/v1/weddings/"+g.w+"/invitations", g.owner, map[string]any{"event_ids": []string{g.event}, "all": true})
+	g.phones, g.persons = make([]string, n), make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			u := r.must(200, "GET", "/v1/weddings/"+g.w+"/units/"+id, g.owner, nil)
+			m := u.body["members"].([]any)[0].(map[string]any)
+			g.phones[i], g.persons[i] = m["phone"].(string), m["id"].(string)
+			status := ""
+			switch {
+			case i < optedIn:
+				status = "opted_in"
+			case i < optedIn+optedOut:
+				status = "opted_out"
+			default:
+				return
+			}
+			r.must(200, "PUT", "/v1/weddings/"+g.w+"/people/"+g.persons[i]+"/consent", g.owner,
+				map[string]any{"status": status, "source": "RSVP card"})
+		}()
+	}
+	wg.Wait()
+	return g
+}
+
+func (r *campaignRig) startCampaign(g *guestList, template string) answer {
+	r.t.Helper()
+	return r.must(202, "POST", "/v1/weddings/"+g.w+"/campaigns", g.owner, map[string]any{"kind": "invite",
+		"event_ids": []string{g.event}, "audience": map[string]any{"all": true},
+		"template": map[string]any{"name": template, "language": "en"}})
+}
+
+// waitFor polls the campaign until ok, for at most d.
+func (r *campaignRig) waitFor(g *guestList, id string, d time.Duration, ok func(answer) bool) answer {
+	r.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		a := r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns/"+id, g.owner, nil)
+		if ok(a) {
+			return a
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("campaign %s: %s", id, a.raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func count(a answer, key string) int { return num(a.body[key]) }
+
+// accepted is how many messages the sandbox accepted for each phone.
+func (r *campaignRig) accepted() map[string]int {
+	out := map[string]int{}
+	for _, m := range r.sb.AllAccepted() {
+		out[m.To]++
+	}
+	return out
+}
+
+// A 1,000-household invitation reaches every household whose contact
+// opted in exactly once (counted by the sandbox), and skips and counts the
+// others; each message carries its campaign's correlation id.
+func TestHTTP_CampaignSandbox_EachHouseholdOnce(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 2000}, actors.PacerConfig{MPS: 2000}, actors.MessagingConfig{})
+	g := r.guestList("camp-once", 1000, 950, 20)
+	c := r.startCampaign(g, "wedding_invite")
+	sk := c.body["skipped"].(map[string]any)
+	if count(c, "total") != 950 || sk["do_not_message"] != 20.0 || sk["no_consent"] != 30.0 || sk["no_phone"] != 0.0 {
+		t.Fatalf("created: %s", c.raw)
+	}
+	done := r.waitFor(g, c.str("id"), 60*time.Second, func(a answer) bool { return a.str("state") == "done" })
+	if count(done, "queued") != 0 || count(done, "sent")+count(done, "delivered")+count(done, "read") != 950 {
+		t.Fatalf("done: %s", done.raw)
+	}
+	got := r.accepted()
+	for i, p := range g.phones {
+		want := 0
+		if i < 950 {
+			want = 1
+		}
+		if got[p] != want {
+			t.Errorf("household %d (%s): %d messages, want %d", i, p, got[p], want)
+		}
+	}
+	if len(got) != 950 {
+		t.Errorf("%d phones messaged, want 950", len(got))
+	}
+	msgs := r.list("/v1/weddings/"+g.w+"/messages?campaign="+c.str("id"), g.owner, 1000)
+	if len(msgs) != 950 {
+		t.Fatalf("%d messages listed", len(msgs))
+	}
+	corr := done.str("correlation_id")
+	for _, m := range msgs {
+		if m["wamid"] == "" || m["correlation_id"] != corr || corr == "" || m["status"] == "queued" {
+			t.Fatalf("message %v (campaign correlation %q)", m, corr)
+		}
+	}
+}
+
+// The sandbox accepts a quarter of what the engine is configured to send:
+// its 130429 answers slow the engine down; nothing is lost or sent twice.
+func TestHTTP_CampaignSandbox_RateLimitBursts(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 100}, actors.PacerConfig{MPS: 400}, actors.MessagingConfig{MaxAttempts: 8})
+	g := r.guestList("camp-429", 400, 400, 0)
+	c := r.startCampaign(g, "wedding_invite")
+	done := r.waitFor(g, c.str("id"), 60*time.Second, func(a answer) bool { return a.str("state") == "done" })
+	if count(done, "sent") != 400 || count(done, "failed") != 0 {
+		t.Fatalf("done: %s", done.raw)
+	}
+	st := r.sb.Stats()
+	if st.RateLimited == 0 {
+		t.Fatalf("the sandbox never answered 130429: the test did not test backoff (%+v)", st)
+	}
+	for p, n := range r.accepted() {
+		if n != 1 {
+			t.Errorf("%s got %d messages", p, n)
+		}
+	}
+	t.Logf("%d answers of 130429 for 400 messages; pace now %.0f/s", st.RateLimited, r.pacer.Rate())
+}
+
+// A fresh account's tier of 250: the plan shows four waves a day apart,
+// and exactly 250 households are messaged in the first window.
+func TestHTTP_CampaignSandbox_Tier(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 2000}, actors.PacerConfig{MPS: 2000, Tier: 250}, actors.MessagingConfig{})
+	g := r.guestList("camp-tier", 1000, 1000, 0)
+	r.pacer.Backoff(time.Second) // hold the first sends, to read the plan as created
+	c := r.startCampaign(g, "wedding_invite")
+	a := r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns/"+c.str("id"), g.owner, nil)
+	plan := a.body["plan"].(map[string]any)
+	waves := plan["waves"].([]any)
+	if len(waves) != 4 || plan["now"] != 250.0 || plan["waiting_for_tier"] != 750.0 {
+		t.Fatalf("plan at creation: %s", a.raw)
+	}
+	var prev time.Time
+	for i, w := range waves {
+		at, err := time.Parse(time.RFC3339Nano, w.(map[string]any)["at"].(string))
+		if err != nil || w.(map[string]any)["units"] != 250.0 {
+			t.Fatalf("wave %d: %v", i, w)
+		}
+		if i > 0 && (at.Sub(prev) < 24*time.Hour-time.Minute || at.Sub(prev) > 24*time.Hour+time.Minute) {
+			t.Errorf("wave %d at %v, %v after the one before", i, at, at.Sub(prev))
+		}
+		prev = at
+	}
+	a = r.waitFor(g, c.str("id"), 30*time.Second, func(a answer) bool { return count(a, "sent") == 250 })
+	time.Sleep(300 * time.Millisecond) // nothing more may leave
+	a = r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns/"+c.str("id"), g.owner, nil)
+	plan = a.body["plan"].(map[string]any)
+	if count(a, "sent") != 250 || count(a, "queued") != 750 || a.str("state") != "running" ||
+		plan["now"] != 0.0 || plan["waiting_for_tier"] != 750.0 || len(plan["waves"].([]any)) != 3 {
+		t.Fatalf("after the first window's sends: %s", a.raw)
+	}
+	if n := len(r.accepted()); n != 250 {
+		t.Fatalf("the sandbox accepted %d households in the first window, want 250", n)
+	}
+}
+
+// Pause stops new sends, resume finishes, cancel ends for good.
+func TestHTTP_CampaignSandbox_PauseResumeCancel(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 80}, actors.PacerConfig{MPS: 50, PairInterval: 10 * time.Millisecond}, actors.MessagingConfig{})
+	g := r.guestList("camp-pause", 150, 150, 0)
+	id := r.startCampaign(g, "wedding_invite").str("id")
+	base := "/v1/weddings/" + g.w + "/campaigns/" + id
+	r.waitFor(g, id, 10*time.Second, func(a answer) bool { return count(a, "sent") >= 10 })
+	if a := r.must(200, "POST", base+"/pause", g.owner, nil); a.str("state") != "paused" {
+		t.Fatalf("pause: %s", a.raw)
+	}
+	time.Sleep(200 * time.Millisecond) // sends under way finish
+	before := count(r.must(200, "GET", base, g.owner, nil), "sent")
+	time.Sleep(400 * time.Millisecond)
+	a := r.must(200, "GET", base, g.owner, nil)
+	if count(a, "sent") != before || before >= 150 || len(r.accepted()) != before {
+		t.Fatalf("paused, yet sending: %d then %s (sandbox %d)", before, a.raw, len(r.accepted()))
+	}
+	r.must(200, "POST", base+"/resume", g.owner, nil)
+	r.waitFor(g, id, 20*time.Second, func(a answer) bool { return a.str("state") == "done" && count(a, "sent") == 150 })
+
+	id2 := r.startCampaign(g, "rsvp_reminder").str("id")
+	r.waitFor(g, id2, 10*time.Second, func(a answer) bool { return count(a, "sent") >= 5 })
+	if a := r.must(200, "POST", "/v1/weddings/"+g.w+"/campaigns/"+id2+"/cancel", g.owner, nil); a.str("state") != "cancelled" {
+		t.Fatalf("cancel: %s", a.raw)
+	}
+	time.Sleep(200 * time.Millisecond)
+	n := len(r.sb.AllAccepted())
+	time.Sleep(400 * time.Millisecond)
+	if m := len(r.sb.AllAccepted()); m != n || m >= 300 {
+		t.Fatalf("sends after cancel: %d then %d", n, m)
+	}
+	wantError(t, r.call("POST", "/v1/weddings/"+g.w+"/campaigns/"+id2+"/resume", g.owner, nil), 409, "campaign_state")
+}
+
+// A template Meta refuses (132001: not in that language, or not approved)
+// is the campaign's problem, not one guest's: it pauses with the code in
+// its reason, and no message is lost.
+func TestHTTP_CampaignSandbox_TemplateRefused(t *testing.T) {
+	extra := whatsapp.TemplateSpec{Name: "save_the_date", Language: "en", Params: []string{whatsapp.ParamGuestName},
+		Buttons: []string{"Yes", "No"}, Body: "Dear {{1}}, save the date!"}
+	r := newCampaignRig(t, sandbox.Config{MPS: 500}, actors.PacerConfig{MPS: 500},
+		actors.MessagingConfig{Templates: append(whatsapp.DefaultTemplates(), extra)})
+	g := r.guestList("camp-tpl", 20, 20, 0)
+	id := r.startCampaign(g, "save_the_date").str("id")
+	a := r.waitFor(g, id, 10*time.Second, func(a answer) bool { return a.str("state") == "paused" })
+	if !strings.Contains(a.str("reason"), "132001") || count(a, "queued") != 20 || count(a, "failed") != 0 || len(r.accepted()) != 0 {
+		t.Fatalf("paused: %s", a.raw)
+	}
+	msgs := r.list("/v1/weddings/"+g.w+"/messages?campaign="+id, g.owner, 100)
+	var withCode int
+	for _, m := range msgs {
+		if e, ok := m["error"].(map[string]any); ok && e["code"] == "132001" {
+			withCode++
+		}
+	}
+	if withCode == 0 {
+		t.Fatalf("no message carries Meta's code: %v", msgs)
+	}
+}
