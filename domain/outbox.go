@@ -41,19 +41,27 @@ type SendJob struct {
 	RequestID string
 }
 
-func (c *BeginSend) decide(w *Wedding, m Meta) ([]Change, any, error) {
+// sendTarget is the campaign and message an engine send command names.
+func (w *Wedding) sendTarget(m Meta, campaignID string, index int) (*Campaign, *Message, error) {
 	if m.By.Role != RoleRoot {
 		return nil, nil, forbidden("only the engine sends messages")
 	}
-	camp := w.Campaign(c.CampaignID)
+	camp := w.Campaign(campaignID)
 	if camp == nil {
-		return nil, nil, notFound("campaign_id", "campaign", c.CampaignID)
+		return nil, nil, notFound("campaign_id", "campaign", campaignID)
 	}
-	if c.Index < 0 || c.Index >= len(camp.Messages) {
-		return nil, nil, notFound("index", "message", camp.MessageID(c.Index))
+	if index < 0 || index >= len(camp.Messages) {
+		return nil, nil, notFound("index", "message", camp.MessageID(index))
+	}
+	return camp, &camp.Messages[index], nil
+}
+
+func (c *BeginSend) decide(w *Wedding, m Meta) ([]Change, any, error) {
+	camp, msg, err := w.sendTarget(m, c.CampaignID, c.Index)
+	if err != nil {
+		return nil, nil, err
 	}
 	job := SendJob{CampaignID: camp.ID, MessageID: camp.MessageID(c.Index), Index: c.Index}
-	msg := &camp.Messages[c.Index]
 	switch {
 	case camp.State != CampaignRunning:
 		job.Skip, job.Reason = true, "campaign "+camp.State.String()
@@ -149,17 +157,10 @@ type RecordSend struct {
 }
 
 func (c *RecordSend) decide(w *Wedding, m Meta) ([]Change, any, error) {
-	if m.By.Role != RoleRoot {
-		return nil, nil, forbidden("only the engine sends messages")
+	camp, msg, err := w.sendTarget(m, c.CampaignID, c.Index)
+	if err != nil {
+		return nil, nil, err
 	}
-	camp := w.Campaign(c.CampaignID)
-	if camp == nil {
-		return nil, nil, notFound("campaign_id", "campaign", c.CampaignID)
-	}
-	if c.Index < 0 || c.Index >= len(camp.Messages) {
-		return nil, nil, notFound("index", "message", camp.MessageID(c.Index))
-	}
-	msg := &camp.Messages[c.Index]
 	if msg.Status != MessageSending {
 		return nil, msg.Status, nil
 	}
