@@ -178,8 +178,10 @@ func (a *weddingActor) campaignsChanged(c *actor.Context, changes []domain.Chang
 		switch ch := &changes[i]; {
 		case ch.CampaignCreated != nil:
 			id = ch.CampaignCreated.Campaign.ID
+			a.e.metrics.campaignState(ch.CampaignCreated.Campaign.State.String())
 		case ch.CampaignStateSet != nil:
 			id = ch.CampaignStateSet.ID
+			a.e.metrics.campaignState(ch.CampaignStateSet.State.String())
 		default:
 			continue
 		}

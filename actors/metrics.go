@@ -20,6 +20,7 @@ type metrics struct {
 	commands        *prometheus.CounterVec
 	byType          sync.Map // reflect.Type → *commandSeries
 
+	campaigns    *prometheus.CounterVec
 	sendSeconds  *prometheus.HistogramVec
 	pacerSeconds prometheus.Histogram
 	messages     *prometheus.CounterVec
@@ -71,7 +72,11 @@ func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
 		Name: "parinaya_whatsapp_messages_total",
 		Help: "Outcomes of campaign sends, by status (sent, failed, retry, in_doubt) and error code (Meta's, or the engine's such as opted_out).",
 	}, []string{"status", "code"})
-	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages,
+	m.campaigns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parinaya_campaigns_total",
+		Help: "Campaigns entering each state (running, paused, done, cancelled), counted as they do: created campaigns count under their first state.",
+	}, []string{"state"})
+	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages, m.campaigns,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parinaya_whatsapp_tier_used",
 			Help: "Unique recipients in the messaging tier's rolling 24-hour window (of parinaya_whatsapp_tier_limit).",
@@ -152,5 +157,11 @@ func (m *metrics) pacerWaited(since time.Time) {
 func (m *metrics) messageOutcome(status, code string) {
 	if m != nil {
 		m.messages.WithLabelValues(status, code).Inc()
+	}
+}
+
+func (m *metrics) campaignState(state string) {
+	if m != nil {
+		m.campaigns.WithLabelValues(state).Inc()
 	}
 }

@@ -381,8 +381,58 @@ func toAudit(c *domain.Change) auditJSON {
 		r := c.RSVPRecorded
 		a.Detail = auditRSVP{UnitID: r.UnitID, EventID: r.EventID, Status: r.Status.String(),
 			Headcount: r.Headcount, Source: r.Source.String(), AnsweredAt: jsonTime(r.AnsweredAt), Note: r.Note}
+	case c.ConsentRecorded != nil:
+		e := c.ConsentRecorded.Entry
+		a.Detail = map[string]string{"person_id": e.PersonID, "status": e.Status.String(), "source": e.Source}
+	case c.CampaignCreated != nil:
+		cp := &c.CampaignCreated.Campaign
+		a.Detail = auditCampaign{CampaignID: cp.ID, Kind: cp.Kind.String(), EventIDs: cp.EventIDs,
+			Template: templateIn{Name: cp.Template.Name, Language: cp.Template.Language},
+			State: cp.State.String(), Total: len(cp.Messages), Skipped: toSkipped(cp.Skipped)}
+	case c.CampaignStateSet != nil:
+		a.Detail = map[string]string{"campaign_id": c.CampaignStateSet.ID, "state": c.CampaignStateSet.State.String(),
+			"reason": c.CampaignStateSet.Reason}
+	case c.MessagesUpdated != nil:
+		u := c.MessagesUpdated
+		d := auditMessages{CampaignID: u.CampaignID, Count: len(u.Updates), Truncated: len(u.Updates) > auditListMax}
+		cp := domain.Campaign{ID: u.CampaignID}
+		for _, m := range u.Updates[:min(len(u.Updates), auditListMax)] {
+			am := auditMessage{MessageID: cp.MessageID(int(m.Index)), Status: m.Status.String(), WAMID: m.WAMID}
+			if m.Status == domain.MessageSending {
+				am.Status = "sending"
+			}
+			if m.Error != nil {
+				am.Error = &messageErrorJSON{Code: m.Error.Code, Title: m.Error.Title}
+			}
+			d.Messages = append(d.Messages, am)
+		}
+		a.Detail = d
 	}
 	return a
+}
+
+type auditCampaign struct {
+	CampaignID string      `json:"campaign_id"`
+	Kind       string      `json:"kind"`
+	EventIDs   []string    `json:"event_ids"`
+	Template   templateIn  `json:"template"`
+	State      string      `json:"state"`
+	Total      int         `json:"total"`
+	Skipped    skippedJSON `json:"skipped"`
+}
+
+type auditMessage struct {
+	MessageID string            `json:"message_id"`
+	Status    string            `json:"status"`
+	WAMID     string            `json:"wamid,omitempty"`
+	Error     *messageErrorJSON `json:"error,omitempty"`
+}
+
+type auditMessages struct {
+	CampaignID string         `json:"campaign_id"`
+	Count      int            `json:"count"`
+	Messages   []auditMessage `json:"messages"`
+	Truncated  bool           `json:"truncated,omitempty"`
 }
 
 func sideOf(r domain.Role, s domain.Side) string {

@@ -995,9 +995,18 @@ func TestHTTP_Audit(t *testing.T) {
 	u := s.unit(w, admin, unitBody("Sharma", "bride", nil, phone(1)))
 	s.must(200, "POST", "/v1/weddings/"+w+"/invitations", admin, map[string]any{"event_ids": []string{e}, "all": true})
 	s.must(200, "PUT", "/v1/weddings/"+w+"/rsvps/"+u+"/"+e, admin, map[string]any{"status": "yes"})
+	person := s.must(200, "GET", "/v1/weddings/"+w+"/units/"+u, admin, nil).members()[0]
+	s.must(200, "PUT", "/v1/weddings/"+w+"/people/"+person+"/consent", admin, map[string]any{"status": "opted_in", "source": "RSVP card"})
+	c := s.must(202, "POST", "/v1/weddings/"+w+"/campaigns", admin, campaignBody(e, u)).str("id")
+	s.must(200, "POST", "/v1/weddings/"+w+"/campaigns/"+c+"/cancel", admin, nil)
 	seq := s.seq(w)
 
 	a := s.must(200, "GET", "/v1/weddings/"+w+"/audit", owner, nil)
+	for _, kind := range []string{"consent_recorded", "campaign_created", "campaign_state_set"} {
+		if !strings.Contains(string(a.raw), `"kind":"`+kind+`"`) {
+			t.Errorf("no %s in the audit trail: %s", kind, a.raw)
+		}
+	}
 	items := a.items()
 	if uint64(len(items)) != seq {
 		t.Fatalf("%d audit entries, want %d: %s", len(items), seq, a.raw)
