@@ -1,6 +1,7 @@
 // Command engine runs the ParinayaOS engine.
 //
 //	engine serve [--data DIR] [--http ADDR] [--config FILE] [--demo]
+//	engine sandbox [--http ADDR] [--webhook URL]
 //	engine snapshot create|list|verify|export|restore …
 //	engine version
 //
@@ -30,6 +31,7 @@ const usage = `usage: engine <command> [flags]
 
 commands:
   serve     run the engine (HTTP API) until SIGINT or SIGTERM
+  sandbox   run the WhatsApp sandbox (a local stand-in for Meta's Cloud API) alone
   snapshot  create, list, verify, export and restore wedding snapshots
   version   print the version
 
@@ -44,6 +46,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(ctx, args[1:], stdout, stderr)
 	case "snapshot":
 		return snapshotCmd(ctx, args[1:], stdout, stderr)
 	case "version":
