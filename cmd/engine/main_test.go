@@ -28,7 +28,7 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"snapshot", "--help"}, {"version", "--help"},
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"snapshot", "--help"}, {"version", "--help"}, {"sandbox", "--help"},
 		{"snapshot", "create", "--help"}, {"snapshot", "list", "--help"}, {"snapshot", "verify", "--help"},
 		{"snapshot", "export", "--help"}, {"snapshot", "restore", "--help"}} {
 		var out bytes.Buffer
