@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -24,8 +25,12 @@ type WeddingSpec struct {
 	// Slug is the wedding's slug; default "load-<seed>-<time>", so repeated
 	// runs against one engine do not collide.
 	Slug string
-	// Workers send the RSVPs concurrently (the engine commits concurrent
-	// writes together); default 8.
+	// Consent records an opt-in (PUT people/{p}/consent) for each unit's
+	// primary contact, the only member a campaign messages, so that a
+	// campaign reaches every invited unit.
+	Consent bool
+	// Workers send the RSVPs and consents concurrently (the engine commits
+	// concurrent writes together); default 8.
 	Workers int
 	// Progress, when set, gets a progress bar labelled Label.
 	Progress io.Writer
@@ -47,6 +52,9 @@ type Wedding struct {
 	Pairs  []Pair
 	People int
 	RSVPs  int // invitations with an RSVP sent
+	// Primaries are the person ids of the units' primary contacts, in
+	// Units order, when spec.Consent recorded their opt-in; else nil.
+	Primaries []string
 }
 
 // UnitPlan is one guest unit as the tool sent it.
@@ -289,7 +297,11 @@ func ProvisionContext(ctx context.Context, c *Client, rootToken string, spec Wed
 
 	var prog *Progress
 	if spec.Progress != nil {
-		prog = NewProgress(spec.Progress, spec.Label, int64(spec.Units+len(rsvps)))
+		total := spec.Units + len(rsvps)
+		if spec.Consent {
+			total += spec.Units
+		}
+		prog = NewProgress(spec.Progress, spec.Label, int64(total))
 		defer prog.Done()
 	}
 
@@ -355,6 +367,11 @@ func ProvisionContext(ctx context.Context, c *Client, rootToken string, spec Wed
 
 	if err := w.invite(c, auds); err != nil {
 		return nil, err
+	}
+	if spec.Consent {
+		if err := w.consent(ctx, c, spec.Workers, prog); err != nil {
+			return nil, err
+		}
 	}
 
 	// RSVPs, from spec.Workers writers.
@@ -470,6 +487,89 @@ func (w *Wedding) invite(c *Client, auds []audience) error {
 		return fmt.Errorf("invitations: the engine made %d, the plan has %d", invited, len(w.Pairs))
 	}
 	return nil
+}
+
+// consent records an opt-in for each unit's primary contact, from workers
+// concurrent writers, and keeps their person ids in w.Primaries.
+func (w *Wedding) consent(ctx context.Context, c *Client, workers int, prog *Progress) error {
+	base := "/v1/weddings/" + w.ID
+	primary := make(map[string]string, len(w.UnitIDs)) // unit id → primary person id
+	for after := ""; ; {
+		var pg struct {
+			Items []struct {
+				ID      string `json:"id"`
+				Members []struct {
+					ID      string `json:"id"`
+					Primary bool   `json:"primary"`
+				} `json:"members"`
+			} `json:"items"`
+			Next string `json:"next"`
+		}
+		if err := c.JSON("GET", base+"/units?limit=1000&after="+url.QueryEscape(after), w.OwnerToken, nil, &pg); err != nil {
+			return err
+		}
+		for _, u := range pg.Items {
+			for _, m := range u.Members {
+				if m.Primary {
+					primary[u.ID] = m.ID
+				}
+			}
+		}
+		if after = pg.Next; after == "" || len(pg.Items) == 0 {
+			break
+		}
+	}
+	w.Primaries = make([]string, len(w.UnitIDs))
+	for i, id := range w.UnitIDs {
+		if w.Primaries[i] = primary[id]; w.Primaries[i] == "" {
+			return fmt.Errorf("consent: unit %s has no primary contact", id)
+		}
+	}
+	body := []byte(`{"status":"opted_in","source":"load test: asked at the RSVP desk"}`)
+	return parallel(ctx, workers, len(w.Primaries), func(i int) error {
+		path := base + "/people/" + w.Primaries[i] + "/consent"
+		if status, ans, err := c.Do("PUT", path, w.OwnerToken, body); err != nil || status != 200 {
+			if err == nil {
+				err = fmt.Errorf("status %d: %.300s", status, ans)
+			}
+			return fmt.Errorf("PUT %s: %w", path, err)
+		}
+		if prog != nil {
+			prog.Add(1)
+		}
+		return nil
+	})
+}
+
+// parallel calls fn(0) … fn(n-1) from workers goroutines and returns the
+// first error (the rest are then not started), or ctx's.
+func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := fn(i); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+send:
+	for i := range n {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // ErrNoInvitations: a scenario needs invitations to answer and the
