@@ -265,6 +265,9 @@ func (p *Pacer) Backoff(d time.Duration) {
 	p.poke()
 }
 
+// catchUp is how far behind its schedule the pacer may catch up.
+const catchUp = 20 * time.Millisecond
+
 // cutInterval is the least time between two cuts of the pace.
 const cutInterval = 500 * time.Millisecond
 
@@ -472,7 +475,12 @@ func (p *Pacer) grantLocked(w *waiter, now time.Time) {
 		p.lastRise = now
 	}
 	interval := time.Duration(float64(time.Second) / p.rate)
-	if p.next.Before(now.Add(-interval)) {
+	// A timer fires late (by a millisecond or more on a busy machine, more
+	// than a whole interval at 1,000 a second): the grants it held back go
+	// at once, up to catchUp's worth, so the rate is kept; only after a
+	// longer lull does the schedule restart from now (the one-second cap
+	// above still bounds any burst).
+	if p.next.Before(now.Add(-max(interval, catchUp))) {
 		p.next = now
 	}
 	p.next = p.next.Add(interval)
