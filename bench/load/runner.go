@@ -291,6 +291,10 @@ func targets(scenarios []*Scenario, results map[string]ScenarioResult, complete 
 			switch {
 			case s.Skipped != "":
 				// not judged: the table says why (the scenario's Skipped)
+			case !ok && skippedWhy(results, s.Name) != "":
+				// The scenario ran and chose not to measure this (its
+				// result says why): not judged, not interrupted.
+				tr.Note = "not run: " + skippedWhy(results, s.Name)
 			case !ok:
 				tr.Note = "interrupted"
 			case !complete[name]:
@@ -318,6 +322,17 @@ func targets(scenarios []*Scenario, results map[string]ScenarioResult, complete 
 		}
 	}
 	return out
+}
+
+// skippedWhy is why a scenario's run skipped its measurements (a result of
+// it that says so), or "".
+func skippedWhy(results map[string]ScenarioResult, scenario string) string {
+	for name, r := range results {
+		if r.Skipped != "" && (name == scenario || strings.HasPrefix(name, scenario+"/")) {
+			return r.Skipped
+		}
+	}
+	return ""
 }
 
 // metric reads a figure of a scenario result.
