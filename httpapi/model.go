@@ -388,7 +388,7 @@ func toAudit(c *domain.Change) auditJSON {
 		cp := &c.CampaignCreated.Campaign
 		a.Detail = auditCampaign{CampaignID: cp.ID, Kind: cp.Kind.String(), EventIDs: cp.EventIDs,
 			Template: templateIn{Name: cp.Template.Name, Language: cp.Template.Language},
-			State: cp.State.String(), Total: len(cp.Messages), Skipped: toSkipped(cp.Skipped)}
+			State:    cp.State.String(), Total: len(cp.Messages), Skipped: toSkipped(cp.Skipped)}
 	case c.CampaignStateSet != nil:
 		a.Detail = map[string]string{"campaign_id": c.CampaignStateSet.ID, "state": c.CampaignStateSet.State.String(),
 			"reason": c.CampaignStateSet.Reason}
