@@ -21,6 +21,7 @@ type metrics struct {
 	byType          sync.Map // reflect.Type → *commandSeries
 
 	campaigns    *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
 	sendSeconds  *prometheus.HistogramVec
 	pacerSeconds prometheus.Histogram
 	messages     *prometheus.CounterVec
@@ -76,7 +77,11 @@ func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
 		Name: "parinaya_campaigns_total",
 		Help: "Campaigns entering each state (running, paused, done, cancelled), counted as they do: created campaigns count under their first state.",
 	}, []string{"state"})
-	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages, m.campaigns,
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parinaya_webhooks_stored_total",
+		Help: "Signed WhatsApp webhook bodies stored in the inbox before their answer, by state (received; unprocessable: not JSON).",
+	}, []string{"state"})
+	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages, m.campaigns, m.webhooks,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parinaya_whatsapp_tier_used",
 			Help: "Unique recipients in the messaging tier's rolling 24-hour window (of parinaya_whatsapp_tier_limit).",
@@ -163,5 +168,11 @@ func (m *metrics) messageOutcome(status, code string) {
 func (m *metrics) campaignState(state string) {
 	if m != nil {
 		m.campaigns.WithLabelValues(state).Inc()
+	}
+}
+
+func (m *metrics) webhookStored(state string) {
+	if m != nil {
+		m.webhooks.WithLabelValues(state).Inc()
 	}
 }

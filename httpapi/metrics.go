@@ -22,9 +22,6 @@ type httpMetrics struct {
 	handler  fasthttp.RequestHandler
 	// unmatched counts the router's 404 and 405 answers, by method.
 	unmatched map[string]*routeMetrics
-	// webhookDropped counts signed webhooks acknowledged and not yet
-	// processed (the webhook inbox is the next issue's).
-	webhookDropped prometheus.Counter
 }
 
 // unmatchedRoute is the route label of requests no route matched. Their
@@ -47,11 +44,7 @@ func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method", "status"}),
 	}
-	m.webhookDropped = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "parinaya_webhooks_dropped_total",
-		Help: "Signed WhatsApp webhook bodies acknowledged (200) but not processed: the engine does not store them yet.",
-	})
-	reg.MustRegister(m.requests, m.latency, m.webhookDropped)
+	reg.MustRegister(m.requests, m.latency)
 	m.unmatched = make(map[string]*routeMetrics, len(unmatchedMethods))
 	for _, method := range unmatchedMethods {
 		m.unmatched[method] = m.route(method, unmatchedRoute)

@@ -46,6 +46,9 @@ type Engine interface {
 	Active() int
 	Err() error
 	Messaging
+	// ReceiveWebhook stores a signed webhook body durably; see
+	// actors.Engine.ReceiveWebhook.
+	ReceiveWebhook(ctx context.Context, body []byte, isJSON bool) (uint64, error)
 }
 
 // Defaults for Config's zero values.

@@ -2,16 +2,20 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"encoding/json"
+	"errors"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/whatsapp"
 )
 
 // The WhatsApp webhook (API.md "WhatsApp webhook"). This layer answers
-// Meta's verification handshake and checks signatures; what a signed body
-// then does (the inbox, statuses, replies) is the webhook issue's: until
-// then a signed notification is acknowledged and dropped, counted.
+// Meta's verification handshake, checks signatures before anything else,
+// and has the engine store each signed body in its durable inbox before the
+// 200 goes out: Meta redelivers what it did not get a 200 for, so what it
+// did may never be lost.
 
 // DefaultWebhookBodyBytes bounds a webhook body: Meta batches up to 1,000
 // updates, about 3 MB.
@@ -34,13 +38,22 @@ func (s *Server) verifyWebhook(r *request) error {
 }
 
 // receiveWebhook answers POST /webhooks/whatsapp: 401 unless the body is
-// signed with the app secret (WHATSAPP.md §2), else 200.
+// signed with the app secret (WHATSAPP.md §2), and nothing stored; else the
+// body is stored durably, then 200 (400 for a body that is not JSON, kept
+// as unprocessable; 503 if the inbox cannot take it: Meta retries).
 func (s *Server) receiveWebhook(r *request) error {
+	body := r.rc.PostBody()
 	sig := string(r.rc.Request.Header.Peek(whatsapp.SignatureHeader))
-	if !whatsapp.ValidSignature(s.cfg.WebhookAppSecret, r.rc.PostBody(), sig) {
+	if !whatsapp.ValidSignature(s.cfg.WebhookAppSecret, body, sig) {
 		return errorf(fasthttp.StatusUnauthorized, "unauthorized", "", "missing or wrong X-Hub-Signature-256")
 	}
-	s.metrics.webhookDropped.Inc()
+	_, err := s.eng.ReceiveWebhook(r.context(), body, json.Valid(body))
+	switch {
+	case errors.Is(err, actors.ErrNotJSON):
+		return errorf(fasthttp.StatusBadRequest, "invalid_json", "", "the body is not JSON; it is kept as unprocessable")
+	case err != nil:
+		return err
+	}
 	writeJSON(r.rc, fasthttp.StatusOK, map[string]string{"status": "received"})
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/parinayaos/engine/httpapi"
+	"github.com/parinayaos/engine/storage"
 	"github.com/parinayaos/engine/whatsapp"
 )
 
@@ -54,5 +55,35 @@ func TestHTTP_WebhookSignature(t *testing.T) {
 		if a.status != 401 || a.errCode() != "unauthorized" {
 			t.Errorf("%s: %d %s", name, a.status, a.raw)
 		}
+	}
+}
+
+// API.md: a signed body is stored durably before its 200 (a signed body
+// that is not JSON: 400, kept as unprocessable); an unsigned one is
+// refused and nothing is stored.
+func TestHTTP_WebhookStoredBeforeAnswer(t *testing.T) {
+	dir := t.TempDir()
+	s := newTestServerWith(t, httpapi.Config{WebhookAppSecret: "app-secret"}, serverOptions{dir: dir})
+	good := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{}}]}]}`)
+	broken := []byte(`{"object":"whatsapp_business_account",`)
+	if a := s.call("POST", "/webhooks/whatsapp", "", good, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", good)); a.status != 200 {
+		t.Fatalf("signed JSON: %d %s", a.status, a.raw)
+	}
+	wantError(t, s.call("POST", "/webhooks/whatsapp", "", broken, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", broken)), 400, "invalid_json")
+	wantError(t, s.call("POST", "/webhooks/whatsapp", "", good, whatsapp.SignatureHeader, whatsapp.Sign("wrong", good)), 401, "unauthorized")
+	s.stop()
+
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	all, err := db.InboxAfter(0, 1<<62, 10)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("inbox after restart: %d entries, %v; want the 2 signed ones", len(all), err)
+	}
+	if string(all[0].Body) != string(good) || all[0].State != storage.InboxReceived ||
+		string(all[1].Body) != string(broken) || all[1].State != storage.InboxUnprocessable {
+		t.Fatalf("inbox: %+v", all)
 	}
 }

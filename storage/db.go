@@ -143,6 +143,7 @@ type DB struct {
 	failed atomic.Pointer[error]
 	slugs  slugReservations
 	pacer  *WALPacer // nil: the WAL never waits between fsyncs
+	inbox  inboxIDs
 }
 
 // Err returns ErrFailed (wrapping the cause) once a journal write has
