@@ -88,6 +88,9 @@ const (
 	MessageRead      MessageStatus = 4
 	MessageFailed    MessageStatus = 5
 	MessageInDoubt   MessageStatus = 6
+	// MessageOther is a status Meta sent that the engine does not rank
+	// ("played", say): kept in a message's history only, by its name.
+	MessageOther MessageStatus = 7
 )
 
 // String is the status as the API names it. A message being sent is still
@@ -106,6 +109,8 @@ func (s MessageStatus) String() string {
 		return "failed"
 	case MessageInDoubt:
 		return "in_doubt"
+	case MessageOther:
+		return "other"
 	}
 	return "unknown"
 }
@@ -147,6 +152,8 @@ type MessageError struct {
 type StatusAt struct {
 	Status MessageStatus `msgpack:"s"`
 	At     Instant       `msgpack:"at"`
+	// Name is the status as Meta named it, for MessageOther.
+	Name string `msgpack:"n,omitempty"`
 }
 
 // Message is one outbound message of a campaign, to one unit's primary
@@ -439,6 +446,12 @@ type MessageUpdate struct {
 	// Phone is set when the message begins sending: storage keeps it for
 	// the messaging tier's rolling window (unique recipients per 24 h).
 	Phone string `msgpack:"ph,omitempty"`
+	// HistoryOnly: the update is a step of the message's history (at At,
+	// named Name for MessageOther) and changes nothing else: a status that
+	// arrived late, or one the engine does not rank.
+	HistoryOnly bool    `msgpack:"ho,omitempty"`
+	At          Instant `msgpack:"at,omitempty"` // the step's time; 0: the change's
+	Name        string  `msgpack:"n,omitempty"`
 }
 
 // MessagesUpdated changes messages of one campaign; each update also
@@ -473,18 +486,31 @@ func (w *Wedding) applyMessagesUpdated(u *MessagesUpdated, at Instant) error {
 		return fmt.Errorf("messages of unknown campaign %q", u.CampaignID)
 	}
 	for _, up := range u.Updates {
-		if up.Index < 0 || int(up.Index) >= len(c.Messages) || up.Status > MessageInDoubt {
+		if up.Index < 0 || int(up.Index) >= len(c.Messages) || up.Status > MessageOther ||
+			up.Status == MessageOther && !up.HistoryOnly {
 			return fmt.Errorf("update of message %d of campaign %q", up.Index, u.CampaignID)
 		}
 	}
 	for _, up := range u.Updates {
 		msg := &c.Messages[up.Index]
+		stepAt := at
+		if up.At != 0 {
+			stepAt = up.At
+		}
+		if up.HistoryOnly {
+			msg.History = append(msg.History, StatusAt{Status: up.Status, At: stepAt, Name: up.Name})
+			continue
+		}
 		if msg.Status != up.Status {
-			msg.History = append(msg.History, StatusAt{Status: up.Status, At: at})
+			msg.History = append(msg.History, StatusAt{Status: up.Status, At: stepAt})
 		}
 		msg.Status, msg.Error, msg.Attempts, msg.NotBefore = up.Status, up.Error, up.Attempts, up.NotBefore
-		if up.WAMID != "" {
+		if up.WAMID != "" && up.WAMID != msg.WAMID {
+			if msg.WAMID != "" && w.wamids[msg.WAMID] == (msgRef{c, int(up.Index)}) {
+				delete(w.wamids, msg.WAMID)
+			}
 			msg.WAMID = up.WAMID
+			w.indexWAMID(c, int(up.Index))
 		}
 	}
 	c.UpdatedAt = at

@@ -71,11 +71,15 @@ type runner struct {
 	// left holds every message that ever left the pending states (sent,
 	// failed, in doubt): it must never be queued or sent again.
 	left map[string]bool
+	// delivered holds the best of delivered (2) and read (3) each message
+	// reached: statuses only move forward.
+	delivered map[string]int
 }
 
 func newRunner(t testing.TB, src source) *runner {
 	r := &runner{t: t, src: src, w: domain.New(), replayed: domain.New(), now: t0,
-		people: map[string]bool{}, ok: map[string]int{}, rej: map[string]int{}, left: map[string]bool{}}
+		people: map[string]bool{}, ok: map[string]int{}, rej: map[string]int{}, left: map[string]bool{},
+		delivered: map[string]int{}}
 	r.step(&domain.CreateWedding{ID: "w1", Name: "Asha & Rohan", Slug: "asha-rohan", Date: "2026-02-14"}, domain.Root)
 	if !r.w.Created() {
 		t.Fatal("wedding not created")
@@ -184,7 +188,7 @@ func (r *runner) invitation() (unitID, eventID string) {
 }
 
 func (r *runner) command() domain.Command {
-	if r.chance(1, 5) {
+	if r.chance(1, 4) {
 		return r.outboxCommand()
 	}
 	switch op := r.pick(40); {
@@ -379,7 +383,7 @@ func (r *runner) randomStep() {
 	by := principals[r.pick(len(principals))]
 	cmd := r.command()
 	switch cmd.(type) {
-	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends:
+	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus:
 		// The engine's own commands: mostly by root, sometimes by a token
 		// that must be refused.
 		if r.chance(3, 4) {
@@ -423,8 +427,18 @@ func (r *runner) checkCampaigns() error {
 			if pending && c.State == domain.CampaignDone {
 				return fmt.Errorf("campaign %s done with message %s pending", c.ID, id)
 			}
-			if len(m.History) == 0 || m.History[len(m.History)-1].Status != m.Status {
-				return fmt.Errorf("message %s history %+v does not end at %v", id, m.History, m.Status)
+			if !slices.ContainsFunc(m.History, func(h domain.StatusAt) bool { return h.Status == m.Status }) {
+				return fmt.Errorf("message %s history %+v has not its status %v", id, m.History, m.Status)
+			}
+			rank := map[domain.MessageStatus]int{domain.MessageDelivered: 2, domain.MessageRead: 3}[m.Status]
+			if rank < r.delivered[id] {
+				return fmt.Errorf("message %s went back from rank %d to %v", id, r.delivered[id], m.Status)
+			}
+			r.delivered[id] = rank
+			if m.WAMID != "" {
+				if cid, idx, ok := r.w.MessageByWAMID(m.WAMID); !ok || cid != c.ID || idx != i {
+					return fmt.Errorf("message %s's wamid %s is indexed as %s/%d (%v)", id, m.WAMID, cid, idx, ok)
+				}
 			}
 			if m.Status == domain.MessageSent && m.WAMID == "" || m.Status == domain.MessageFailed && m.Error == nil {
 				return fmt.Errorf("message %s: %+v", id, m)
@@ -456,7 +470,7 @@ func (r *runner) outboxCommand() domain.Command {
 		}
 		return r.pick(len(c.Messages))
 	}
-	switch r.pick(10) {
+	switch r.pick(15) {
 	case 0, 1:
 		var person string
 		if ids := r.unitIDs(); len(ids) > 0 && !r.chance(1, 10) {
@@ -493,7 +507,7 @@ func (r *runner) outboxCommand() domain.Command {
 		o := domain.SendOutcome{}
 		switch r.pick(6) {
 		case 0, 1:
-			o.WAMID = fmt.Sprint("wamid.", r.pick(1000))
+			o.WAMID = fmt.Sprint("wamid.", r.w.Seq) // unique, as Meta's are
 		case 2:
 			o.InDoubt = true
 		case 3:
@@ -506,6 +520,30 @@ func (r *runner) outboxCommand() domain.Command {
 		return &domain.RecordSend{CampaignID: id, Index: index(c), Outcome: o}
 	case 7:
 		return domain.RecoverSends{}
+	case 10, 11, 12:
+		// A status webhook: by message id (the callback data) or wamid,
+		// any status in any order, sometimes repeated or forged.
+		c, id := campaign()
+		st := &domain.RecordStatus{Status: []string{"sent", "delivered", "read", "failed", "played", "deleted"}[r.pick(6)],
+			At: r.now - domain.Instant(r.pick(3))*1e9}
+		if c != nil && len(c.Messages) > 0 {
+			i := index(c)
+			if i >= 0 && i < len(c.Messages) {
+				st.MessageID, st.WAMID = c.MessageID(i), c.Messages[i].WAMID
+				if st.WAMID == "" || r.chance(1, 4) {
+					st.WAMID = fmt.Sprint("wamid.x", r.pick(3))
+				}
+				if r.chance(1, 3) {
+					st.MessageID = "" // by wamid alone
+				}
+			}
+		} else {
+			st.MessageID = id + ".0"
+		}
+		if st.Status == "failed" {
+			st.Error = &domain.MessageError{Code: "131026", Title: "Message undeliverable"}
+		}
+		return st
 	default:
 		_, id := campaign()
 		return &domain.SetCampaignState{ID: id, Action: domain.CampaignAction(r.pick(4))}
@@ -765,7 +803,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		// The generator must reach the outbox, or the checks above say
 		// nothing of it.
 		for _, cmd := range []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend",
-			"*domain.RecordSend", "*domain.SetCampaignState"} {
+			"*domain.RecordSend", "*domain.SetCampaignState", "*domain.RecordStatus"} {
 			if r.ok[cmd] == 0 {
 				t.Errorf("no %s accepted in %d commands", cmd, n)
 			}

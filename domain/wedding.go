@@ -34,6 +34,8 @@ type Wedding struct {
 	counts projection
 	// keptBytes is what Kept counts for against MaxKeptBytes.
 	keptBytes int
+	// wamids finds the campaign message Meta knows by a wamid.
+	wamids map[string]msgRef
 	// staticVer changes whenever Info, Events or Tokens do, so a published
 	// View can share its info, event names and token table with the next.
 	staticVer uint64
@@ -67,6 +69,12 @@ func (w *Wedding) Reindex() {
 	w.keptBytes = 0
 	for i := range w.Kept {
 		w.keptBytes += w.Kept[i].size()
+	}
+	w.wamids = nil
+	for _, c := range w.Campaigns {
+		for i := range c.Messages {
+			w.indexWAMID(c, i)
+		}
 	}
 	w.staticVer++
 }

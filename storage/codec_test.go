@@ -84,12 +84,12 @@ func fullChanges() []domain.Change {
 			Scope: domain.SideGroom, Scoped: true, By: "t2", RequestID: "req-1", CreatedAt: t0 + 12, UpdatedAt: t0 + 13,
 			Messages: []domain.Message{{UnitID: "u6", PersonID: "p6.0", Phone: "+919876500001", Status: domain.MessageFailed,
 				WAMID: "wamid.X", Error: &domain.MessageError{Code: "131026", Title: "Unable to deliver"}, Attempts: 2,
-				NotBefore: t0 + 14, History: []domain.StatusAt{{Status: domain.MessageSending, At: t0 + 12}, {Status: domain.MessageFailed, At: t0 + 13}}}},
+				NotBefore: t0 + 14, History: []domain.StatusAt{{Status: domain.MessageSending, At: t0 + 12, Name: "x"}, {Status: domain.MessageOther, At: t0 + 13, Name: "played"}}}},
 		}}}),
 		stamp(13, domain.Change{CampaignStateSet: &domain.CampaignStateSet{ID: "c12", State: domain.CampaignCancelled, Reason: "r"}}),
 		stamp(14, domain.Change{MessagesUpdated: &domain.MessagesUpdated{CampaignID: "c12", Updates: []domain.MessageUpdate{
 			{Index: 1, Status: domain.MessageSending, WAMID: "wamid.Y", Error: &domain.MessageError{Code: "1", Title: "t"}, Attempts: 3,
-				NotBefore: t0 + 15, Phone: "+919876500001"}}}}),
+				NotBefore: t0 + 15, Phone: "+919876500001", HistoryOnly: true, At: t0 + 16, Name: "played"}}}}),
 	}
 }
 

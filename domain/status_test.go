@@ -1,0 +1,104 @@
+package domain_test
+
+import (
+	"testing"
+
+	"github.com/parinayaos/engine/domain"
+)
+
+// sentCampaign is a campaign of three messages: 0 sent (wamid.A), 1 still
+// sending, 2 in doubt after a crash.
+func sentCampaign(t *testing.T) (*campaignFixture, *domain.Campaign) {
+	f := newCampaignFixture(t)
+	c, err := f.create(admin, &domain.CreateCampaign{EventIDs: []string{f.sangeet}, Audience: domain.Audience{UnitIDs: []string{f.units[0].ID, f.units[1].ID, f.units[2].ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		f.must(domain.Root, &domain.BeginSend{CampaignID: c.ID, Index: i})
+	}
+	f.must(domain.Root, &domain.RecordSend{CampaignID: c.ID, Index: 0, Outcome: domain.SendOutcome{WAMID: "wamid.A"}})
+	f.must(domain.Root, &domain.RecordSend{CampaignID: c.ID, Index: 2, Outcome: domain.SendOutcome{InDoubt: true}})
+	return f, f.w.Campaign(c.ID)
+}
+
+func TestRecordStatus_Rules(t *testing.T) {
+	f, c := sentCampaign(t)
+	st := func(msgIndex int, wamid, status string, at domain.Instant) (bool, error) {
+		cmd := &domain.RecordStatus{WAMID: wamid, Status: status, At: t0 + at}
+		if msgIndex >= 0 {
+			cmd.MessageID = c.MessageID(msgIndex)
+		}
+		if status == "failed" {
+			cmd.Error = &domain.MessageError{Code: "131026", Title: "Message undeliverable"}
+		}
+		changes, out, err := f.exec(domain.Root, cmd)
+		if err != nil {
+			return false, err
+		}
+		return len(changes) > 0 && out.(domain.StatusResult).Applied, nil
+	}
+	msg := func(i int) domain.Message { return f.w.Campaign(c.ID).Messages[i] }
+	steps := []struct {
+		name    string
+		index   int
+		wamid   string
+		status  string
+		at      domain.Instant
+		applied bool
+		want    domain.MessageStatus
+		of      int
+	}{
+		{"read before delivered (by wamid)", -1, "wamid.A", "read", 30, true, domain.MessageRead, 0},
+		{"delivered after read changes nothing", -1, "wamid.A", "delivered", 20, false, domain.MessageRead, 0},
+		{"sent after read changes nothing", 0, "wamid.A", "sent", 10, false, domain.MessageRead, 0},
+		{"failed after read is history only", 0, "wamid.A", "failed", 40, true, domain.MessageRead, 0},
+		{"played is history only", 0, "wamid.A", "played", 50, true, domain.MessageRead, 0},
+		{"a status settles a message still sending", 1, "wamid.B", "delivered", 5, true, domain.MessageDelivered, 1},
+		{"a repeat changes nothing", 1, "wamid.B", "delivered", 5, false, domain.MessageDelivered, 1},
+		{"the callback data settles an in-doubt message", 2, "wamid.C", "sent", 7, true, domain.MessageSent, 2},
+		{"failed replaces sent", 2, "wamid.C", "failed", 8, true, domain.MessageFailed, 2},
+		{"a repeated failure changes nothing", 2, "wamid.C", "failed", 9, false, domain.MessageFailed, 2},
+	}
+	for _, s := range steps {
+		applied, err := st(s.index, s.wamid, s.status, s.at)
+		if err != nil || applied != s.applied || msg(s.of).Status != s.want {
+			t.Fatalf("%s: applied %v, err %v, message %+v; want applied %v, status %v", s.name, applied, err, msg(s.of), s.applied, s.want)
+		}
+	}
+	if m := msg(1); m.WAMID != "wamid.B" {
+		t.Fatalf("the settled message has wamid %q", m.WAMID)
+	}
+	if m := msg(2); m.Error == nil || m.Error.Code != "131026" {
+		t.Fatalf("the failed message: %+v", m)
+	}
+	// The send's own answer, arriving after a status settled the message,
+	// changes nothing: the message is sent once, as Meta said.
+	changes, _, err := f.exec(domain.Root, &domain.RecordSend{CampaignID: c.ID, Index: 1, Outcome: domain.SendOutcome{WAMID: "wamid.B"}})
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("a late send answer: %d changes, %v", len(changes), err)
+	}
+	// Every message has left the queue: the campaign is done.
+	if s := f.w.Campaign(c.ID).State; s != domain.CampaignDone {
+		t.Fatalf("campaign %v", s)
+	}
+	// The history keeps what arrived, in arrival order with Meta's times.
+	h := msg(0).History
+	if len(h) != 6 || h[1].Status != domain.MessageSending || h[3].Status != domain.MessageRead || h[4].Status != domain.MessageFailed || h[5].Name != "played" {
+		t.Fatalf("history %+v", h)
+	}
+	// Forged or unknown: refused, nothing changes.
+	for _, cmd := range []*domain.RecordStatus{
+		{WAMID: "wamid.nobody", Status: "read"},
+		{MessageID: c.MessageID(0), WAMID: "wamid.B", Status: "read"}, // another message's wamid
+		{MessageID: "c999.0", Status: "read"},
+	} {
+		before := f.w.Seq
+		if _, _, err := f.exec(domain.Root, cmd); err == nil || f.w.Seq != before {
+			t.Errorf("%+v: err %v", cmd, err)
+		}
+	}
+	if _, _, err := f.exec(admin, &domain.RecordStatus{WAMID: "wamid.A", Status: "read"}); err == nil {
+		t.Errorf("an admin token recorded a WhatsApp status")
+	}
+}
