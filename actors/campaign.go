@@ -440,7 +440,7 @@ func (w *worker) send(index int, grant Grant) {
 		return
 	}
 	var out domain.SendOutcome
-	msg, err := w.e.buildMessage(job)
+	msg, err := w.e.buildMessage(w.wedding, job)
 	if err != nil {
 		// Not this message's fault: the campaign waits for a person.
 		out = domain.SendOutcome{Retry: true, NotBefore: domain.At(w.e.cfg.Now()), Code: "template_unknown",
@@ -560,8 +560,26 @@ func (e *Engine) backoff(attempt int32) time.Duration {
 	return time.Duration(d * (0.8 + 0.4*rand.Float64()))
 }
 
+// CallbackData is what a message carries as biz_opaque_callback_data, and
+// Meta echoes in every status of it: the wedding and the message, so that
+// a status finds its message even before (or without) its wamid being
+// recorded.
+func CallbackData(weddingID, messageID string) string { return weddingID + "/" + messageID }
+
+// ParseCallbackData reads CallbackData.
+func ParseCallbackData(s string) (weddingID, messageID string, ok bool) {
+	i := strings.LastIndexByte(s, '/')
+	if i <= 0 || i == len(s)-1 {
+		return "", "", false
+	}
+	if _, _, ok := domain.ParseMessageID(s[i+1:]); !ok {
+		return "", "", false
+	}
+	return s[:i], s[i+1:], true
+}
+
 // buildMessage renders a send job as the template message Meta expects.
-func (e *Engine) buildMessage(job domain.SendJob) (*whatsapp.Message, error) {
+func (e *Engine) buildMessage(weddingID string, job domain.SendJob) (*whatsapp.Message, error) {
 	spec, ok := whatsapp.FindTemplate(e.msg.Templates, job.Template.Name, job.Template.Language)
 	if !ok {
 		return nil, fmt.Errorf("the template %s (%s) is not configured", job.Template.Name, job.Template.Language)
@@ -582,7 +600,7 @@ func (e *Engine) buildMessage(job domain.SendJob) (*whatsapp.Message, error) {
 	for i, label := range spec.Buttons {
 		t.ButtonPayloads = append(t.ButtonPayloads, "rsvp:"+job.MessageID+":"+answerOf(label, i))
 	}
-	return &whatsapp.Message{To: job.Phone, CallbackData: job.MessageID, Template: t}, nil
+	return &whatsapp.Message{To: job.Phone, CallbackData: CallbackData(weddingID, job.MessageID), Template: t}, nil
 }
 
 // answerOf is what a quick-reply button means: yes, no or maybe by its

@@ -142,8 +142,9 @@ func TestCampaign_SendsEachUnitOnce(t *testing.T) {
 		t.Errorf("%d phones messaged; the opted-out one %d times", len(got), got[phones[units[0]]])
 	}
 	m := meta.accepted[phones[units[1]]][0]
-	if _, _, ok := domain.ParseMessageID(m.CallbackData); !ok || m.Template == nil || len(m.Template.Params) != 3 ||
-		len(m.Template.ButtonPayloads) != 3 || m.Template.ButtonPayloads[0] != "rsvp:"+m.CallbackData+":yes" {
+	w, id, ok := actors.ParseCallbackData(m.CallbackData)
+	if !ok || w != "w1" || m.Template == nil || len(m.Template.Params) != 3 ||
+		len(m.Template.ButtonPayloads) != 3 || m.Template.ButtonPayloads[0] != "rsvp:"+id+":yes" {
 		t.Errorf("message %+v template %+v", m, m.Template)
 	}
 }

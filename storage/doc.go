@@ -26,6 +26,8 @@
 //	't' at(8) phone                    → wedding: a message to phone began
 //	                                     sending at at (ns): the messaging tier's
 //	                                     rolling window, rebuilt at start
+//	'w' wamid                          → wedding: the wedding of the message Meta
+//	                                     knows by that wamid (outbox.go)
 //	'i' id(8)                          → a webhook body as received: state(1)
 //	                                     at(8) why-length(2) why body (inbox.go)
 //	"\x00slugs-indexed"                → present once every wedding's slug is in

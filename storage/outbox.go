@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,10 +23,15 @@ import (
 //     rolling 24 hours across every wedding; these records rebuild that
 //     window after a restart.
 //
+//   - 'w' wamid → wedding: the wedding of the message Meta knows by that
+//     wamid, for statuses and replies that name it (a status whose
+//     callback data is missing, a reply's context).
+//
 // NB: persisted key prefixes; must not change.
 const (
 	prefixCampaign = 'c'
 	prefixTierUse  = 't'
+	prefixWAMID    = 'w'
 )
 
 func campaignKey(wedding, campaign string) []byte {
@@ -47,6 +53,11 @@ func indexOutbox(pb *pebble.Batch, wedding string, c *domain.Change) error {
 		}
 	case c.MessagesUpdated != nil:
 		for _, u := range c.MessagesUpdated.Updates {
+			if u.WAMID != "" && !u.HistoryOnly {
+				if err := pb.Set(append([]byte{prefixWAMID}, u.WAMID...), []byte(wedding), nil); err != nil {
+					return err
+				}
+			}
 			if u.Status != domain.MessageSending || u.Phone == "" {
 				continue
 			}
@@ -106,4 +117,18 @@ func (d *DB) TierUses(since time.Time) (map[string]time.Time, error) {
 		}
 	}
 	return out, it.Error()
+}
+
+// WeddingByWAMID returns the wedding of the message Meta knows by wamid,
+// or ErrNotFound.
+func (d *DB) WeddingByWAMID(wamid string) (string, error) {
+	v, closer, err := d.pdb.Get(append([]byte{prefixWAMID}, wamid...))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage: wamid index: %w", err)
+	}
+	defer closer.Close()
+	return string(v), nil
 }

@@ -36,16 +36,23 @@ func TestOutboxIndexes(t *testing.T) {
 	if err != nil || len(active["w1"]) != 2 || active["w1"][0] != c1 || active["w1"][1] != c2 {
 		t.Fatalf("active campaigns %v, %v; want %s and %s (running, paused)", active, err, c1, c2)
 	}
+	if _, err := db.WeddingByWAMID("wamid.Z"); err == nil {
+		t.Fatalf("a wamid no message has is indexed")
+	}
 	uses, err := db.TierUses(sentAt.Time().Add(-time.Hour))
 	if err != nil || len(uses) != 1 || !uses["+919876500001"].Equal(sentAt.Time()) {
 		t.Fatalf("tier uses %v, %v; want +919876500001 at %v", uses, err, sentAt.Time())
 	}
 
 	n := len(j.Changes)
+	j.Must(domain.Root, &domain.RecordSend{CampaignID: c1, Index: 0, Outcome: domain.SendOutcome{WAMID: "wamid.Z"}})
 	j.Must(admin, &domain.SetCampaignState{ID: c2, Action: domain.CancelCampaign})
 	appendIn(t, db, "w1", j.Changes[n:], 1)
 	if active, err = db.ActiveCampaigns(); err != nil || len(active["w1"]) != 1 || active["w1"][0] != c1 {
 		t.Fatalf("after cancelling %s: %v, %v", c2, active, err)
+	}
+	if w, err := db.WeddingByWAMID("wamid.Z"); err != nil || w != "w1" {
+		t.Fatalf("the wamid index: %q, %v", w, err)
 	}
 	// Uses older than the window are forgotten for good.
 	if uses, err = db.TierUses(sentAt.Time().Add(time.Nanosecond)); err != nil || len(uses) != 0 {
