@@ -18,6 +18,7 @@ import (
 //   - 'c' wedding 0x00 campaign → (empty): the campaign may still send
 //     (running, paused or planned). At start the engine activates these
 //     weddings, so their campaigns resume without waiting for a request.
+//
 //   - 't' at(8) phone → wedding: a message to phone began sending at at
 //     (nanoseconds). The messaging tier counts unique recipients per
 //     rolling 24 hours across every wedding; these records rebuild that
