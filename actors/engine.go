@@ -154,6 +154,7 @@ type Engine struct {
 
 	msg      MessagingConfig
 	ownPacer bool
+	inbox    *inbox
 	workers  sync.Map // *worker → struct{}: every campaign worker running
 }
 
@@ -182,6 +183,7 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 		go e.sweepIdle()
 	}
 	e.resumeActiveCampaigns()
+	e.startInbox()
 	return e, nil
 }
 
@@ -459,8 +461,9 @@ func (e *Engine) storedSnapshotIsLatest(weddingID string) (uint64, bool) {
 func (e *Engine) Close(ctx context.Context) error {
 	e.closed.Store(true)
 	e.stopOnce.Do(func() { close(e.sweeper) })
-	// Campaign workers first: they finish (and record) the sends under way,
-	// which needs their weddings still running.
+	// Campaign workers and the webhook inbox first: they finish (and
+	// record) what is under way, which needs their weddings still running.
+	e.stopInbox(ctx)
 	e.stopWorkers(ctx)
 	if e.ownPacer {
 		defer e.msg.Pacer.Close()

@@ -22,6 +22,7 @@ type metrics struct {
 
 	campaigns    *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
+	notes        *prometheus.CounterVec
 	sendSeconds  *prometheus.HistogramVec
 	pacerSeconds prometheus.Histogram
 	messages     *prometheus.CounterVec
@@ -81,7 +82,11 @@ func newMetrics(reg prometheus.Registerer, e *Engine) *metrics {
 		Name: "parinaya_webhooks_stored_total",
 		Help: "Signed WhatsApp webhook bodies stored in the inbox before their answer, by state (received; unprocessable: not JSON).",
 	}, []string{"state"})
-	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages, m.campaigns, m.webhooks,
+	m.notes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parinaya_webhook_notifications_total",
+		Help: "Notifications of stored webhook bodies processed, by kind (status, message, preference, other) and outcome (applied, unchanged, kept, unroutable, ignored).",
+	}, []string{"kind", "outcome"})
+	reg.MustRegister(m.sendSeconds, m.pacerSeconds, m.messages, m.campaigns, m.webhooks, m.notes,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parinaya_whatsapp_tier_used",
 			Help: "Unique recipients in the messaging tier's rolling 24-hour window (of parinaya_whatsapp_tier_limit).",
@@ -174,5 +179,11 @@ func (m *metrics) campaignState(state string) {
 func (m *metrics) webhookStored(state string) {
 	if m != nil {
 		m.webhooks.WithLabelValues(state).Inc()
+	}
+}
+
+func (m *metrics) notification(kind, outcome string) {
+	if m != nil {
+		m.notes.WithLabelValues(kind, outcome).Inc()
 	}
 }

@@ -40,7 +40,3 @@ func (e *Engine) ReceiveWebhook(ctx context.Context, body []byte, isJSON bool) (
 	e.pokeInbox()
 	return id, nil
 }
-
-// pokeInbox tells the inbox processor there is more (a no-op until it
-// exists).
-func (e *Engine) pokeInbox() {}

@@ -147,6 +147,10 @@ func (r *campaignRig) waitFor(g *guestList, id string, d time.Duration, ok func(
 
 func count(a answer, key string) int { return num(a.body[key]) }
 
+// gone is how many of a campaign's messages Meta accepted, whatever their
+// statuses have made of them since.
+func gone(a answer) int { return count(a, "sent") + count(a, "delivered") + count(a, "read") }
+
 // accepted is how many messages the sandbox accepted for each phone.
 func (r *campaignRig) accepted() map[string]int {
 	out := map[string]int{}
@@ -168,7 +172,7 @@ func TestHTTP_CampaignSandbox_EachHouseholdOnce(t *testing.T) {
 		t.Fatalf("created: %s", c.raw)
 	}
 	done := r.waitFor(g, c.str("id"), 60*time.Second, func(a answer) bool { return a.str("state") == "done" })
-	if count(done, "queued") != 0 || count(done, "sent")+count(done, "delivered")+count(done, "read") != 950 {
+	if count(done, "queued") != 0 || gone(done) != 950 {
 		t.Fatalf("done: %s", done.raw)
 	}
 	got := r.accepted()
@@ -203,7 +207,7 @@ func TestHTTP_CampaignSandbox_RateLimitBursts(t *testing.T) {
 	g := r.guestList("camp-429", 400, 400, 0)
 	c := r.startCampaign(g, "wedding_invite")
 	done := r.waitFor(g, c.str("id"), 60*time.Second, func(a answer) bool { return a.str("state") == "done" })
-	if count(done, "sent") != 400 || count(done, "failed") != 0 {
+	if gone(done) != 400 || count(done, "failed") != 0 {
 		t.Fatalf("done: %s", done.raw)
 	}
 	st := r.sb.Stats()
@@ -242,11 +246,11 @@ func TestHTTP_CampaignSandbox_Tier(t *testing.T) {
 		}
 		prev = at
 	}
-	a = r.waitFor(g, c.str("id"), 30*time.Second, func(a answer) bool { return count(a, "sent") == 250 })
+	a = r.waitFor(g, c.str("id"), 30*time.Second, func(a answer) bool { return gone(a) == 250 })
 	time.Sleep(300 * time.Millisecond) // nothing more may leave
 	a = r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns/"+c.str("id"), g.owner, nil)
 	plan = a.body["plan"].(map[string]any)
-	if count(a, "sent") != 250 || count(a, "queued") != 750 || a.str("state") != "running" ||
+	if gone(a) != 250 || count(a, "queued") != 750 || a.str("state") != "running" ||
 		plan["now"] != 0.0 || plan["waiting_for_tier"] != 750.0 || len(plan["waves"].([]any)) != 3 {
 		t.Fatalf("after the first window's sends: %s", a.raw)
 	}
@@ -261,22 +265,22 @@ func TestHTTP_CampaignSandbox_PauseResumeCancel(t *testing.T) {
 	g := r.guestList("camp-pause", 150, 150, 0)
 	id := r.startCampaign(g, "wedding_invite").str("id")
 	base := "/v1/weddings/" + g.w + "/campaigns/" + id
-	r.waitFor(g, id, 10*time.Second, func(a answer) bool { return count(a, "sent") >= 10 })
+	r.waitFor(g, id, 10*time.Second, func(a answer) bool { return gone(a) >= 10 })
 	if a := r.must(200, "POST", base+"/pause", g.owner, nil); a.str("state") != "paused" {
 		t.Fatalf("pause: %s", a.raw)
 	}
 	time.Sleep(200 * time.Millisecond) // sends under way finish
-	before := count(r.must(200, "GET", base, g.owner, nil), "sent")
+	before := gone(r.must(200, "GET", base, g.owner, nil))
 	time.Sleep(400 * time.Millisecond)
 	a := r.must(200, "GET", base, g.owner, nil)
-	if count(a, "sent") != before || before >= 150 || len(r.accepted()) != before {
+	if gone(a) != before || before >= 150 || len(r.accepted()) != before {
 		t.Fatalf("paused, yet sending: %d then %s (sandbox %d)", before, a.raw, len(r.accepted()))
 	}
 	r.must(200, "POST", base+"/resume", g.owner, nil)
-	r.waitFor(g, id, 20*time.Second, func(a answer) bool { return a.str("state") == "done" && count(a, "sent") == 150 })
+	r.waitFor(g, id, 20*time.Second, func(a answer) bool { return a.str("state") == "done" && gone(a) == 150 })
 
 	id2 := r.startCampaign(g, "rsvp_reminder").str("id")
-	r.waitFor(g, id2, 10*time.Second, func(a answer) bool { return count(a, "sent") >= 5 })
+	r.waitFor(g, id2, 10*time.Second, func(a answer) bool { return gone(a) >= 5 })
 	if a := r.must(200, "POST", "/v1/weddings/"+g.w+"/campaigns/"+id2+"/cancel", g.owner, nil); a.str("state") != "cancelled" {
 		t.Fatalf("cancel: %s", a.raw)
 	}
@@ -312,5 +316,47 @@ func TestHTTP_CampaignSandbox_TemplateRefused(t *testing.T) {
 	}
 	if withCode == 0 {
 		t.Fatalf("no message carries Meta's code: %v", msgs)
+	}
+}
+
+// The sandbox's status webhooks (duplicated, reordered, some failed) come
+// back signed, are stored, and move each message forward exactly as
+// in-order, duplicate-free delivery would: every message ends read, or
+// failed with Meta's code, and its history holds each step once.
+func TestHTTP_CampaignSandbox_StatusesApplied(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 2000, FailRate: 0.1, DuplicateRate: 0.3, ReorderRate: 0.5, Delay: -1},
+		actors.PacerConfig{MPS: 2000}, actors.MessagingConfig{})
+	g := r.guestList("camp-status", 200, 200, 0)
+	id := r.startCampaign(g, "wedding_invite").str("id")
+	a := r.waitFor(g, id, 30*time.Second, func(a answer) bool {
+		return a.str("state") == "done" && count(a, "read")+count(a, "failed") == 200
+	})
+	if count(a, "failed") == 0 || count(a, "read") == 0 || count(a, "sent")+count(a, "delivered")+count(a, "queued") != 0 {
+		t.Fatalf("after the webhooks: %s", a.raw)
+	}
+	st := r.sb.Stats()
+	t.Logf("%d webhooks posted for 200 messages; %d failed, %d read", st.WebhooksSent, count(a, "failed"), count(a, "read"))
+	for _, m := range r.list("/v1/weddings/"+g.w+"/messages?campaign="+id, g.owner, 1000) {
+		seen := map[string]int{}
+		for _, h := range m["history"].([]any) {
+			seen[h.(map[string]any)["status"].(string)]++
+		}
+		for s, n := range seen {
+			if n > 1 {
+				t.Fatalf("message %s: %s %d times in its history: %v", m["id"], s, n, m["history"])
+			}
+		}
+		switch m["status"] {
+		case "read":
+			if seen["sent"] != 1 || seen["read"] != 1 {
+				t.Fatalf("a read message's history: %v", m["history"])
+			}
+		case "failed":
+			if e, _ := m["error"].(map[string]any); e == nil || e["code"] == "" {
+				t.Fatalf("a failed message without Meta's code: %v", m)
+			}
+		default:
+			t.Fatalf("message %v", m)
+		}
 	}
 }

@@ -1,0 +1,199 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/storage"
+	"github.com/parinayaos/engine/whatsapp"
+)
+
+// The inbox processor: after a webhook body is stored and acknowledged, it
+// is split into its notifications and each is applied to its wedding, as a
+// command, like anything else: statuses to the outbox (RecordStatus).
+// Applying is idempotent (a repeated or older status changes nothing), so a
+// body processed twice (a crash between applying and marking it) or
+// replayed changes nothing twice. A body whose notifications all applied is
+// marked processed; one with a notification the engine could not apply is
+// kept as unroutable, with why, for operators (and a later replay).
+//
+// TODO(issue 12): guest replies (button taps, lists, typed text) into
+// RSVPs, user preferences (stop) into the consent ledger, and a mailbox
+// child actor per wedding; until then such notifications are kept as
+// unroutable, with why, and a replay applies them once supported.
+
+type inbox struct {
+	e      *Engine
+	poke   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+	cursor uint64 // every entry up to it is no longer "received"
+}
+
+func (e *Engine) startInbox() {
+	e.inbox = &inbox{e: e, poke: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go e.inbox.run()
+}
+
+func (e *Engine) pokeInbox() {
+	if e.inbox != nil {
+		select {
+		case e.inbox.poke <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// stopInbox stops the processor and waits for it (up to ctx).
+func (e *Engine) stopInbox(ctx context.Context) {
+	if e.inbox == nil {
+		return
+	}
+	e.inbox.once.Do(func() { close(e.inbox.stop) })
+	select {
+	case <-e.inbox.done:
+	case <-ctx.Done():
+	}
+}
+
+// inboxBatch is how many bodies one pass reads.
+const inboxBatch = 256
+
+func (x *inbox) run() {
+	defer close(x.done)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		more := x.pass()
+		if more {
+			select {
+			case <-x.stop:
+				return
+			default:
+			}
+			continue
+		}
+		select {
+		case <-x.stop:
+			return
+		case <-x.poke:
+		case <-tick.C:
+		}
+	}
+}
+
+// pass processes what is waiting; it reports whether there may be more.
+func (x *inbox) pass() bool {
+	db := x.e.db
+	mark, err := db.InboxWatermark()
+	if err != nil {
+		x.e.log.Error().Err(err).Msg("webhook inbox: cannot read")
+		return false
+	}
+	entries, err := db.InboxAfter(x.cursor, mark, inboxBatch, storage.InboxReceived)
+	if err != nil {
+		x.e.log.Error().Err(err).Msg("webhook inbox: cannot read")
+		return false
+	}
+	for _, en := range entries {
+		select {
+		case <-x.stop:
+			return false
+		default:
+		}
+		if !x.process(en) {
+			return false // the engine cannot apply now: the entry stays, and is taken again
+		}
+		x.cursor = en.ID
+	}
+	if len(entries) < inboxBatch {
+		x.cursor = mark
+		return false
+	}
+	return true
+}
+
+// process applies one body's notifications and records the outcome. It
+// returns false when a wedding could not be reached (the engine closing,
+// storage failing): nothing is marked, the body is taken again later.
+func (x *inbox) process(en storage.InboxEntry) bool {
+	e := x.e
+	ns, err := whatsapp.ParseWebhook(en.Body)
+	if err != nil {
+		_ = e.db.SetInboxState(en.ID, storage.InboxUnprocessable, err.Error())
+		return true
+	}
+	var kept []string
+	for _, n := range ns {
+		outcome, why, retry := x.apply(n)
+		if retry {
+			return false
+		}
+		e.metrics.notification(n.Kind.String(), outcome)
+		if why != "" {
+			kept = append(kept, why)
+		}
+	}
+	state, why := storage.InboxProcessed, ""
+	if len(kept) > 0 {
+		state = storage.InboxUnroutable
+		why = strings.Join(kept, "; ")
+		if len(why) > 2000 {
+			why = why[:2000] + "…"
+		}
+	}
+	if err := e.db.SetInboxState(en.ID, state, why); err != nil {
+		e.log.Warn().Err(err).Uint64("inbox_id", en.ID).Msg("webhook inbox: outcome not recorded; the body will be processed again (changing nothing twice)")
+	}
+	return true
+}
+
+// apply applies one notification. It returns the outcome for metrics,
+// why it was kept unapplied (or ""), and whether to retry later.
+func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool) {
+	e := x.e
+	switch n.Kind {
+	case whatsapp.KindStatus:
+		st := n.Status
+		wedding, msgID, ok := ParseCallbackData(st.CallbackData)
+		if !ok {
+			w, err := e.db.WeddingByWAMID(st.WAMID)
+			if err != nil {
+				return "unroutable", "status " + st.Status + " of " + st.WAMID + ": no message of this engine has that wamid", false
+			}
+			wedding, msgID = w, ""
+		}
+		cmd := &domain.RecordStatus{MessageID: msgID, WAMID: st.WAMID, Status: st.Status, At: domain.At(st.Timestamp)}
+		if len(st.Errors) > 0 {
+			cmd.Error = &domain.MessageError{Code: strconv.Itoa(st.Errors[0].Code), Title: st.Errors[0].Title}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := e.Do(ctx, wedding, domain.Root, cmd)
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
+			return "unroutable", "status " + st.Status + " of " + st.WAMID + ": " + err.Error(), false
+		case err != nil:
+			return "", "", true
+		}
+		if r, ok := res.Value.(domain.StatusResult); ok && r.Applied {
+			return "applied", "", false
+		}
+		return "unchanged", "", false
+	case whatsapp.KindMessage:
+		if n.Message.Echo {
+			return "ignored", "", false // the business's own message: never a guest's answer
+		}
+		return "kept", "message " + n.Message.ID + " (" + n.Message.Type + "): guest replies are not applied yet", false
+	case whatsapp.KindPreference:
+		return "kept", "user preference " + n.Preference.Value + ": not applied yet", false
+	}
+	return "ignored", "", false // stored and counted: nothing to act on
+}
