@@ -1,8 +1,10 @@
 // Package whatsapp speaks Meta's WhatsApp Cloud API: the outbound client
 // (template, interactive and text sends, each answer classified into what
 // the sender should do next), the checks Meta would make before accepting
-// a message, webhook signatures, and the templates the engine knows. The
-// sandbox (package whatsapp/sandbox) plays Meta's side locally.
+// a message, webhook signatures, a tolerant parser of webhook bodies
+// (ParseWebhook: each notification decoded on its own, with its
+// idempotency key), and the templates the engine knows. The sandbox
+// (package whatsapp/sandbox) plays Meta's side locally.
 //
 // What it must never do: know about actors, weddings' state or storage.
 // It turns messages into requests and answers into Results; deciding what
