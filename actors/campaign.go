@@ -598,7 +598,7 @@ func (e *Engine) buildMessage(weddingID string, job domain.SendJob) (*whatsapp.M
 		t.Params = append(t.Params, templateParam(v))
 	}
 	for i, label := range spec.Buttons {
-		t.ButtonPayloads = append(t.ButtonPayloads, "rsvp:"+job.MessageID+":"+answerOf(label, i))
+		t.ButtonPayloads = append(t.ButtonPayloads, e.payload(weddingID, job.MessageID, answerOf(label, i)))
 	}
 	return &whatsapp.Message{To: job.Phone, CallbackData: CallbackData(weddingID, job.MessageID), Template: t}, nil
 }

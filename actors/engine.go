@@ -155,6 +155,8 @@ type Engine struct {
 	msg      MessagingConfig
 	ownPacer bool
 	inbox    *inbox
+	// payloadKey signs the engine's button payloads (payload.go).
+	payloadKey []byte
 	workers  sync.Map // *worker → struct{}: every campaign worker running
 }
 
@@ -168,6 +170,12 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, db: db, hw: hw, log: cfg.Logger, sweeper: make(chan struct{})}
 	if err := e.indexSlugs(); err != nil {
 		return nil, err
+	}
+	if e.payloadKey, err = db.Secret("payload"); err != nil {
+		// A read-only database (operator tools): nothing is sent, and no
+		// reply can be verified; the engine works otherwise.
+		e.log.Warn().Err(err).Msg("campaigns: no payload key; button replies cannot be verified")
+		e.payloadKey = nil
 	}
 	e.ownPacer = cfg.Messaging.Pacer == nil
 	e.msg = cfg.Messaging.withDefaults()

@@ -22,10 +22,15 @@ import (
 // marked processed; one with a notification the engine could not apply is
 // kept as unroutable, with why, for operators (and a later replay).
 //
-// TODO(issue 12): guest replies (button taps, lists, typed text) into
-// RSVPs, user preferences (stop) into the consent ledger, and a mailbox
-// child actor per wedding; until then such notifications are kept as
-// unroutable, with why, and a replay applies them once supported.
+// Guest replies that tap one of the engine's buttons (a template quick
+// reply, an interactive button or list row) carry a payload the engine
+// signed: they become RSVPs (RecordReply) at the guest's own time; a
+// payload the engine did not sign answers nothing and is kept.
+//
+// TODO(issue 12): typed replies (domain.ParseReply), reactions, edits,
+// user preferences (stop) into the consent ledger, confirmations, and a
+// mailbox child actor per wedding; until then such notifications are kept
+// as unroutable, with why, and a replay applies them once supported.
 
 type inbox struct {
 	e      *Engine
@@ -188,10 +193,37 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		}
 		return "unchanged", "", false
 	case whatsapp.KindMessage:
-		if n.Message.Echo {
+		m := n.Message
+		if m.Echo {
 			return "ignored", "", false // the business's own message: never a guest's answer
 		}
-		return "kept", "message " + n.Message.ID + " (" + n.Message.Type + "): guest replies are not applied yet", false
+		payload := m.ButtonPayload // a template quick reply (§3.6)
+		if payload == "" {
+			payload = m.ReplyID // an interactive button or list row (§3.4, §3.5)
+		}
+		if payload == "" || m.Forwarded {
+			return "kept", "message " + m.ID + " (" + m.Type + "): replies other than the engine's buttons are not applied yet", false
+		}
+		wedding, msgID, answer, ok := e.parsePayload(payload)
+		status, known := domain.ParseRSVPStatus(answer)
+		if !ok || !known || status == domain.Pending {
+			return "unroutable", "message " + m.ID + ": a button payload the engine did not sign", false
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		at := domain.At(m.Timestamp)
+		if at == 0 {
+			at = domain.At(e.cfg.Now())
+		}
+		_, err := e.Do(ctx, wedding, domain.Root, &domain.RecordReply{MessageID: msgID, Answer: status, At: at})
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
+			return "unroutable", "message " + m.ID + ": " + err.Error(), false
+		case err != nil:
+			return "", "", true
+		}
+		return "applied", "", false
 	case whatsapp.KindPreference:
 		return "kept", "user preference " + n.Preference.Value + ": not applied yet", false
 	}

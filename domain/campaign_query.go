@@ -1,6 +1,9 @@
 package domain
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // CampaignSummary is a campaign without its outbox: what the API shows.
 type CampaignSummary struct {
@@ -51,8 +54,11 @@ func (w *Wedding) replied(c *Campaign, msg *Message) bool {
 	if sentAt == 0 || u == nil {
 		return false
 	}
+	// WhatsApp timestamps are whole seconds: an answer in the second the
+	// message left counts.
+	since := sentAt - sentAt%Instant(time.Second)
 	for _, e := range c.EventIDs {
-		if inv := u.Invitation(e); inv != nil && inv.RSVP.Source == SourceWhatsApp && inv.RSVP.AnsweredAt >= sentAt {
+		if inv := u.Invitation(e); inv != nil && inv.RSVP.Source == SourceWhatsApp && inv.RSVP.AnsweredAt >= since {
 			return true
 		}
 	}

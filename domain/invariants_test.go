@@ -188,7 +188,7 @@ func (r *runner) invitation() (unitID, eventID string) {
 }
 
 func (r *runner) command() domain.Command {
-	if r.chance(1, 4) {
+	if r.chance(1, 3) {
 		return r.outboxCommand()
 	}
 	switch op := r.pick(40); {
@@ -383,7 +383,7 @@ func (r *runner) randomStep() {
 	by := principals[r.pick(len(principals))]
 	cmd := r.command()
 	switch cmd.(type) {
-	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus:
+	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply:
 		// The engine's own commands: mostly by root, sometimes by a token
 		// that must be refused.
 		if r.chance(3, 4) {
@@ -470,7 +470,7 @@ func (r *runner) outboxCommand() domain.Command {
 		}
 		return r.pick(len(c.Messages))
 	}
-	switch r.pick(15) {
+	switch r.pick(18) {
 	case 0, 1:
 		var person string
 		if ids := r.unitIDs(); len(ids) > 0 && !r.chance(1, 10) {
@@ -480,6 +480,9 @@ func (r *runner) outboxCommand() domain.Command {
 		return &domain.RecordConsent{PersonID: person, Status: domain.ConsentStatus(r.pick(7) / 2),
 			Source: []string{"RSVP card", "", "whatsapp"}[r.pick(3)]}
 	case 2:
+		if len(r.w.Campaigns) >= 20 {
+			return domain.RecoverSends{}
+		}
 		c := &domain.CreateCampaign{Kind: domain.CampaignKind(r.pick(5) / 2), EventIDs: r.eventIDs(),
 			Template: domain.TemplateRef{Name: "wedding_invite", Language: "en"}, RequestID: "req"}
 		switch r.pick(8) {
@@ -520,6 +523,15 @@ func (r *runner) outboxCommand() domain.Command {
 		return &domain.RecordSend{CampaignID: id, Index: index(c), Outcome: o}
 	case 7:
 		return domain.RecoverSends{}
+	case 13, 14:
+		// A guest's reply to a message, at their own (maybe older) time.
+		c, id := campaign()
+		msgID := id + ".0"
+		if c != nil && len(c.Messages) > 0 {
+			msgID = c.MessageID(r.pick(len(c.Messages)))
+		}
+		return &domain.RecordReply{MessageID: msgID, Answer: domain.RSVPStatus(r.pick(4)), Count: int32(r.pick(6)),
+			At: r.now - domain.Instant(r.pick(4))*1e9}
 	case 10, 11, 12:
 		// A status webhook: by message id (the callback data) or wamid,
 		// any status in any order, sometimes repeated or forged.
@@ -803,7 +815,7 @@ func TestReplayEqualsLive(t *testing.T) {
 		// The generator must reach the outbox, or the checks above say
 		// nothing of it.
 		for _, cmd := range []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend",
-			"*domain.RecordSend", "*domain.SetCampaignState", "*domain.RecordStatus"} {
+			"*domain.RecordSend", "*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply"} {
 			if r.ok[cmd] == 0 {
 				t.Errorf("no %s accepted in %d commands", cmd, n)
 			}

@@ -102,3 +102,39 @@ func TestRecordStatus_Rules(t *testing.T) {
 		t.Errorf("an admin token recorded a WhatsApp status")
 	}
 }
+
+// A tap on a message's quick reply answers that campaign's events the unit
+// is invited to, ordered by the guest's own time.
+func TestRecordReply(t *testing.T) {
+	f, c := sentCampaign(t)
+	u := c.Messages[0].UnitID
+	reply := func(ans domain.RSVPStatus, count int32, at domain.Instant) domain.ReplyResult {
+		t.Helper()
+		return f.must(domain.Root, &domain.RecordReply{MessageID: c.MessageID(0), Answer: ans, Count: count, At: t0 + at}).(domain.ReplyResult)
+	}
+	r := reply(domain.Yes, 0, 100)
+	inv := f.unit(u).Invitation(f.sangeet)
+	if len(r.RSVPs) != 1 || inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != inv.Seats || inv.RSVP.Source != domain.SourceWhatsApp {
+		t.Fatalf("after yes: %+v; rsvp %+v", r, inv.RSVP)
+	}
+	// An older answer, delivered late, changes nothing.
+	if r := reply(domain.No, 0, 50); !r.RSVPs[0].Stale || f.unit(u).Invitation(f.sangeet).RSVP.Status != domain.Yes {
+		t.Fatalf("an older no: %+v", r)
+	}
+	// A count above the seats is capped, and said so.
+	if r := reply(domain.Yes, 99, 200); !r.Capped || f.unit(u).Invitation(f.sangeet).RSVP.Headcount != inv.Seats {
+		t.Fatalf("yes 99: %+v", r)
+	}
+	// The same reply again changes nothing.
+	before := f.w.Seq
+	reply(domain.Yes, 99, 200)
+	if f.w.Seq != before {
+		t.Fatalf("a repeated reply changed the wedding")
+	}
+	if _, _, err := f.exec(admin, &domain.RecordReply{MessageID: c.MessageID(0), Answer: domain.No, At: t0 + 300}); err == nil {
+		t.Fatalf("an admin recorded a guest's reply")
+	}
+	if _, _, err := f.exec(domain.Root, &domain.RecordReply{MessageID: "c999.0", Answer: domain.No, At: t0 + 300}); err == nil {
+		t.Fatalf("a reply to no message")
+	}
+}

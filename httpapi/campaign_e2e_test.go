@@ -360,3 +360,62 @@ func TestHTTP_CampaignSandbox_StatusesApplied(t *testing.T) {
 		}
 	}
 }
+
+// Guests answer by tapping the invitation's quick replies (the sandbox
+// plays them): each tap becomes the household's RSVP, source whatsapp, and
+// the headcount shows it; a forged payload answers nothing.
+func TestHTTP_CampaignSandbox_ButtonRepliesBecomeRSVPs(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 2000, Delay: -1}, actors.PacerConfig{MPS: 2000}, actors.MessagingConfig{})
+	g := r.guestList("camp-reply", 30, 30, 0)
+	id := r.startCampaign(g, "wedding_invite").str("id")
+	r.waitFor(g, id, 20*time.Second, func(a answer) bool { return a.str("state") == "done" })
+	want := map[string]string{}
+	for i := range 30 {
+		button := []string{"Yes", "No", "Maybe"}[i%3]
+		if _, err := r.sb.Reply(t.Context(), sandbox.ReplyRequest{From: g.phones[i], Button: button}); err != nil {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+		want[g.phones[i]] = strings.ToLower(button)
+	}
+	// A forged tap: a payload in the engine's shape, with a MAC it did not make.
+	forged := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"messages":[{"from":"` + strings.TrimPrefix(g.phones[0], "+") + `","id":"wamid.forged1","timestamp":"1999999999","type":"button","button":{"payload":"rsvp:` + g.w + `/` + id + `.0:no:AAAAAAAAAAAA","text":"No"}}]}}]}]}`)
+	if a := r.call("POST", "/webhooks/whatsapp", "", forged, whatsapp.SignatureHeader, whatsapp.Sign("rig-app-secret", forged)); a.status != 200 {
+		t.Fatalf("forged (but signed) body: %d %s", a.status, a.raw)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rsvps := r.list("/v1/weddings/"+g.w+"/rsvps?event="+g.event, g.owner, 1000)
+		got := 0
+		for _, rv := range rsvps {
+			if rv["source"] == "whatsapp" {
+				got++
+			}
+		}
+		if got == 30 {
+			byUnit := map[string]string{}
+			for _, rv := range rsvps {
+				byUnit[rv["unit_id"].(string)] = rv["status"].(string)
+			}
+			units := r.list("/v1/weddings/"+g.w+"/units", g.owner, 1000)
+			for _, u := range units {
+				phone := u["members"].([]any)[0].(map[string]any)["phone"].(string)
+				if w, ok := want[phone]; ok && byUnit[u["id"].(string)] != w {
+					t.Fatalf("household %s (%s): %s, want %s", u["id"], phone, byUnit[u["id"].(string)], w)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 30 replies applied", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	hc := r.must(200, "GET", "/v1/weddings/"+g.w+"/headcount", g.owner, nil)
+	ev := hc.body["events"].([]any)[0].(map[string]any)
+	if ev["yes_units"] != 10.0 || ev["no_units"] != 10.0 || ev["maybe_units"] != 10.0 || ev["pending_units"] != 0.0 {
+		t.Fatalf("headcount: %s", hc.raw)
+	}
+	if c := r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns/"+id, g.owner, nil); count(c, "replied") != 30 {
+		t.Fatalf("campaign: %s", c.raw)
+	}
+}

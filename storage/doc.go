@@ -30,6 +30,8 @@
 //	                                     knows by that wamid (outbox.go)
 //	'i' id(8)                          → a webhook body as received: state(1)
 //	                                     at(8) why-length(2) why body (inbox.go)
+//	"\x00secret/" name                  → 32 random bytes the engine keeps for
+//	                                     itself (secret.go)
 //	"\x00slugs-indexed"                → present once every wedding's slug is in
 //	                                     the index (new databases; older ones
 //	                                     after IndexSlugs)

@@ -68,3 +68,23 @@ func TestInbox_AppendReopenRead(t *testing.T) {
 		t.Fatalf("read past the bound: %v", got)
 	}
 }
+
+// A secret is made once and is the same after a reopen.
+func TestSecret(t *testing.T) {
+	dir := t.TempDir()
+	db := openAt(t, dir, nil)
+	a, err := db.Secret("payload")
+	if err != nil || len(a) != 32 {
+		t.Fatalf("%x %v", a, err)
+	}
+	b, _ := db.Secret("other")
+	if string(a) == string(b) {
+		t.Fatalf("two secrets alike")
+	}
+	mustClose(t, db)
+	db = openAt(t, dir, nil)
+	defer mustClose(t, db)
+	if c, err := db.Secret("payload"); err != nil || string(c) != string(a) {
+		t.Fatalf("after a reopen: %x %v", c, err)
+	}
+}
