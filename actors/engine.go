@@ -157,7 +157,7 @@ type Engine struct {
 	inbox    *inbox
 	// payloadKey signs the engine's button payloads (payload.go).
 	payloadKey []byte
-	workers  sync.Map // *worker → struct{}: every campaign worker running
+	workers    sync.Map // *worker → struct{}: every campaign worker running
 }
 
 // New starts an engine over db. Close it to snapshot and stop every wedding.
