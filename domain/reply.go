@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,11 +28,11 @@ import (
 //  3. Each clause is judged on its own: a hedge ("maybe", "shayad", "pata
 //     nahi", "will try", "not sure", "if") makes it Maybe and swallows the
 //     verbs, negations, yeses and noes in it ("shayad nahi aa payenge",
-//     "probably yes", "shayad haan" are Maybe); else a
-//     negation makes it No ("nahi aa payenge", "aa nahi sakte", "can't
-//     make it", "not in town"); else a verb of coming makes it Yes
-//     ("aayenge", "will come", "be there"). Particles (yes, haan, no, nope,
-//     sure, zaroor) count wherever they stand.
+//     "probably yes", "shayad haan" are Maybe); else a negation makes it No
+//     ("nahi aa payenge", "aa nahi sakte", "can't make it", "not in town");
+//     else a verb of coming makes it Yes ("aayenge", "will come", "be
+//     there"). Outside a hedge, particles (yes, haan, no, nope, sure,
+//     zaroor) count wherever they stand.
 //  4. Strong signals decide; weak ones (ok, sorry, 👍, 👎, ✅, ❌) decide
 //     only when no strong one is there. Two different answers are Unclear.
 //
@@ -73,7 +74,7 @@ import (
 //     an answer it changes nothing. 👍 ✅ ✔️ ☑️ 👌 🆗 are a weak yes, 👎 ❌ ❎ ✖️
 //     🚫 🙅 ⛔ a weak no.
 //   - Weak answers: ok, okay, fine, done, alright, theek, confirm, "see you",
-//     "no doubt" (yes); sorry, apologies, "next time", "will miss" (no). So
+//     "no doubt" (yes); sorry, apologies, "will miss" (no). So
 //     "sorry, we will come" is Yes, "sorry 🙏" is No, "ok sorry" is Unclear.
 //   - "ji", "y", "k" (yes) and "n" (no) answer only when they are the only
 //     word: "ji" after a word is an honorific ("uncle ji", "nahi ji").
@@ -100,13 +101,17 @@ import (
 //   - "next time" is a polite No ("sorry, next time", "next time pakka").
 //
 // Cost: one pass over at most 1,000 runes, then one pass over the tokens
-// with a bounded phrase look-ahead; lookups use fixed-size stack buffers.
+// with a bounded phrase look-ahead; word lookups use fixed-size stack
+// buffers, and the tokens take one allocation (more for very long replies).
 
 // ReplyAnswer is the answer a typed reply gives, if it clearly gives one.
 type ReplyAnswer uint8
 
 // The answers of a typed reply. Yes, No and Maybe are also the order of the
 // invitation's buttons, which a typed 1, 2 or 3 means.
+//
+// NB: ReplyYes, ReplyNo and ReplyMaybe are 1, 2 and 3, the buttons' numbers;
+// replyBare and the button-echo rule rely on it.
 const (
 	ReplyNone ReplyAnswer = iota
 	ReplyYes
@@ -126,7 +131,7 @@ func (a ReplyAnswer) String() string {
 	case ReplyMaybe:
 		return "maybe"
 	}
-	return "ReplyAnswer(" + itoaSmall(int(a)) + ")"
+	return "ReplyAnswer(" + strconv.Itoa(int(a)) + ")"
 }
 
 // ReplyIntent is what a guest's typed reply says, if it says something
@@ -384,8 +389,8 @@ func replyPick(yes, no, maybe bool) (ReplyAnswer, int) {
 	return ans, n
 }
 
-// replyRoleAt returns the role of c[i], rNum for a number (digits or a
-// number word), rNone out of range.
+// replyRoleAt returns the role of c[i]: rNum for a number (digits or a
+// number word), rNone out of range or for a time, decimal or percentage.
 func replyRoleAt(c []replyTok, i int) replyRole {
 	if i < 0 || i >= len(c) {
 		return rNone
@@ -423,9 +428,9 @@ const (
 // replyTok is a token, and after replyMatch an item: a word or phrase with
 // its role.
 type replyTok struct {
-	word string    // tkWord: canonical spelling; "" for an unknown word
-	num  int32     // tkNum: value (capped); items: the role's value
-	kind replyKind //
+	word string // tkWord: canonical spelling; "" for an unknown word
+	num  int32  // tkNum: value (capped); items: the role's value
+	kind replyKind
 	role replyRole // items: what the word, phrase, number or emoji says
 	odd  bool      // tkNum: part of a time, decimal or percentage
 }
@@ -712,7 +717,8 @@ func replyMatch(toks []replyTok) []replyTok {
 				}
 			}
 		}
-		start = replyBreaks(t.role)
+		// An emoji keeps the start of a clause: "🙏 na" is No.
+		start = replyBreaks(t.role) || start && t.kind == tkEmoji
 		out = append(out, t)
 		i += n
 	}
@@ -793,13 +799,6 @@ func replyEmojiRole(r rune) replyRole {
 	return rNone
 }
 
-func itoaSmall(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoaSmall(n/10) + string(rune('0'+n%10))
-}
-
 // The vocabulary.
 
 // replyLexEntry is a word's canonical spelling; b is set for a contraction
@@ -814,8 +813,17 @@ type replyPhrase struct {
 	start bool // only at the start of a clause
 }
 
+// replyVocab is the vocabulary: spellings to canonical words, the squeezed
+// index (see replyLookup), and phrases by their first canonical word,
+// longest first.
+type replyVocab struct {
+	lex      map[string]replyLexEntry
+	squeezed map[string]replyLexEntry
+	phrases  map[string][]replyPhrase
+}
+
 // replyTables holds the vocabulary, built once from replySpellings,
-// replyTwoWords and replyRules.
+// replyTwoWords and replyRules; read-only afterwards.
 var replyTables = buildReplyTables()
 
 // replySpellings groups the spellings of a word; the first is canonical.
@@ -1035,11 +1043,7 @@ var replyRules = []replyRule{
 // buildReplyTables builds the vocabulary. It panics on a contradiction in
 // the tables above (a spelling of two words, a phrase given two roles): a
 // programmer's error, caught by any test of the package.
-func buildReplyTables() (t struct {
-	lex      map[string]replyLexEntry
-	squeezed map[string]replyLexEntry
-	phrases  map[string][]replyPhrase
-}) {
+func buildReplyTables() (t replyVocab) {
 	t.lex = map[string]replyLexEntry{}
 	fold := func(s string) string {
 		var b strings.Builder
@@ -1083,7 +1087,7 @@ func buildReplyTables() (t struct {
 				}
 			}
 			if len(words) == 0 {
-				panic("domain: reply vocabulary: empty phrase in rule for role " + itoaSmall(int(rule.role)))
+				panic("domain: reply vocabulary: empty phrase in rule for role " + strconv.Itoa(int(rule.role)))
 			}
 			ph := replyPhrase{words: words, role: rule.role, val: rule.val, start: rule.start}
 			for _, old := range t.phrases[words[0]] {

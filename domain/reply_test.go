@@ -187,6 +187,7 @@ var replyCases = []struct {
 	{"nahee", domain.ReplyIntent{Answer: domain.ReplyNo}},
 	{"na", domain.ReplyIntent{Answer: domain.ReplyNo}},
 	{"na ji", domain.ReplyIntent{Answer: domain.ReplyNo}},
+	{"🙏 na", domain.ReplyIntent{Answer: domain.ReplyNo}},
 	{"nai", domain.ReplyIntent{Answer: domain.ReplyNo}},
 	{"nahi aa payenge", domain.ReplyIntent{Answer: domain.ReplyNo}},
 	{"nahi aa sakte", domain.ReplyIntent{Answer: domain.ReplyNo}},
