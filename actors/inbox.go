@@ -201,8 +201,11 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		if payload == "" {
 			payload = m.ReplyID // an interactive button or list row (§3.4, §3.5)
 		}
-		if payload == "" || m.Forwarded {
-			return "kept", "message " + m.ID + " (" + m.Type + "): replies other than the engine's buttons are not applied yet", false
+		if m.Forwarded {
+			return "kept", "message " + m.ID + ": a forwarded message answers nothing", false
+		}
+		if payload == "" {
+			return x.applyTyped(m)
 		}
 		wedding, msgID, answer, ok := e.parsePayload(payload)
 		status, known := domain.ParseRSVPStatus(answer)
@@ -228,4 +231,62 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		return "kept", "user preference " + n.Preference.Value + ": not applied yet", false
 	}
 	return "ignored", "", false // stored and counted: nothing to act on
+}
+
+// applyTyped applies a typed reply, or a reaction (its emoji read as text,
+// 👍 yes and 👎 no), to the wedding that sent the message it quotes, else to
+// the one that last messaged the phone.
+func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, retry bool) {
+	e := x.e
+	text, quoted := m.Text, m.ContextID
+	switch m.Type {
+	case "text":
+	case "reaction":
+		text, quoted = m.Emoji, m.ReactedTo
+		if text == "" {
+			return "ignored", "", false // a reaction removed answers nothing
+		}
+	default:
+		return "kept", "message " + m.ID + " (" + m.Type + "): answers nothing the engine reads", false
+	}
+	if m.From == "" {
+		return "kept", "message " + m.ID + ": no phone to answer for (a username-only sender)", false
+	}
+	wedding, msgID := "", ""
+	if quoted != "" {
+		if w, err := e.db.WeddingByWAMID(quoted); err == nil {
+			wedding = w
+		}
+	}
+	if wedding == "" {
+		w, err := e.db.WeddingByRecipient(m.From)
+		if err != nil {
+			return "unroutable", "message " + m.ID + ": the engine never messaged this phone", false
+		}
+		wedding, quoted = w, ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if quoted != "" {
+		// The quoted message's own id in its wedding, if it is one of ours.
+		if v, err := e.Query(ctx, wedding, domain.Root, domain.FindMessageByWAMID{WAMID: quoted}); err == nil {
+			msgID, _ = v.(string)
+		}
+	}
+	at := domain.At(m.Timestamp)
+	if at == 0 {
+		at = domain.At(e.cfg.Now())
+	}
+	res, err := e.Do(ctx, wedding, domain.Root, &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: at})
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
+		return "unroutable", "message " + m.ID + ": " + err.Error(), false
+	case err != nil:
+		return "", "", true
+	}
+	if r, ok := res.Value.(domain.TypedReplyResult); ok && r.Unclear {
+		return "kept", "message " + m.ID + ": " + r.Why + " (for a person to read)", false
+	}
+	return "applied", "", false
 }

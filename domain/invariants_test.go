@@ -383,7 +383,7 @@ func (r *runner) randomStep() {
 	by := principals[r.pick(len(principals))]
 	cmd := r.command()
 	switch cmd.(type) {
-	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply:
+	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply, *domain.RecordTypedReply:
 		// The engine's own commands: mostly by root, sometimes by a token
 		// that must be refused.
 		if r.chance(3, 4) {
@@ -480,7 +480,7 @@ func (r *runner) outboxCommand() domain.Command {
 		return &domain.RecordConsent{PersonID: person, Status: domain.ConsentStatus(r.pick(7) / 2),
 			Source: []string{"RSVP card", "", "whatsapp"}[r.pick(3)]}
 	case 2:
-		if len(r.w.Campaigns) >= 20 {
+		if len(r.w.Campaigns) >= 60 {
 			return domain.RecoverSends{}
 		}
 		c := &domain.CreateCampaign{Kind: domain.CampaignKind(r.pick(5) / 2), EventIDs: r.eventIDs(),
@@ -523,6 +523,14 @@ func (r *runner) outboxCommand() domain.Command {
 		return &domain.RecordSend{CampaignID: id, Index: index(c), Outcome: o}
 	case 7:
 		return domain.RecoverSends{}
+	case 15:
+		// A typed reply from a guest's phone (or a stranger's).
+		texts := []string{"yes", "haan 3 log", "nahi aa payenge", "shayad", "STOP", "kitne baje?", "👍", "2"}
+		p := phone(r.pick(phonePool))
+		if c, _ := campaign(); c != nil && len(c.Messages) > 0 {
+			p = c.Messages[r.pick(len(c.Messages))].Phone
+		}
+		return &domain.RecordTypedReply{Phone: p, Text: texts[r.pick(len(texts))], At: r.now - domain.Instant(r.pick(4))*1e9}
 	case 13, 14:
 		// A guest's reply to a message, at their own (maybe older) time.
 		c, id := campaign()
@@ -807,19 +815,28 @@ func TestReplayEqualsLive(t *testing.T) {
 		n = 500
 	}
 	r := newRunner(t, randSource{rand.New(rand.NewPCG(seed, seed))})
-	for range n {
-		r.randomStep()
-	}
-	r.finish()
-	if !testing.Short() {
-		// The generator must reach the outbox, or the checks above say
-		// nothing of it.
-		for _, cmd := range []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend",
-			"*domain.RecordSend", "*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply"} {
+	outbox := []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend", "*domain.RecordSend",
+		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply"}
+	missing := func() []string {
+		var out []string
+		for _, cmd := range outbox {
 			if r.ok[cmd] == 0 {
-				t.Errorf("no %s accepted in %d commands", cmd, n)
+				out = append(out, cmd)
 			}
 		}
+		return out
+	}
+	steps := 0
+	// n commands, and on (up to 4n) until every outbox command has been
+	// accepted at least once: the generator must reach the outbox, or the
+	// checks say nothing of it.
+	for steps < n || !testing.Short() && len(missing()) > 0 && steps < 4*n {
+		r.randomStep()
+		steps++
+	}
+	r.finish()
+	if m := missing(); !testing.Short() && len(m) > 0 {
+		t.Errorf("not accepted in %d commands: %v", steps, m)
 	}
 	t.Logf("%d changes, %d units, %d events; accepted %v; rejected %v",
 		len(r.journal), len(r.w.Units), len(r.w.Events), r.ok, r.rej)

@@ -65,3 +65,95 @@ func (c *RecordReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	}
 	return changes, res, nil
 }
+
+// RecordTypedReply reads a guest's typed reply (or a 👍/👎 reaction) and,
+// when it clearly answers, records it as RecordReply would: for the events
+// of the message it quotes (ContextMessageID, the engine's id of the
+// message replied to), else of the newest message the engine sent that
+// phone. "STOP" and its variants opt the phone out in the consent ledger.
+// An unclear reply changes nothing: the result says so, for a person to
+// read. Only the engine (root) runs it.
+type RecordTypedReply struct {
+	Phone            string // the guest's phone, E.164
+	Text             string
+	ContextMessageID string
+	At               Instant
+}
+
+// TypedReplyResult is what a typed reply did.
+type TypedReplyResult struct {
+	Intent    ReplyIntent
+	MessageID string // the message it answered, if any
+	Reply     *ReplyResult
+	OptedOut  bool
+	// Unclear: nothing was recorded; a person should read it.
+	Unclear bool
+	Why     string
+}
+
+func (c *RecordTypedReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
+	if m.By.Role != RoleRoot {
+		return nil, nil, forbidden("only the engine records guests' WhatsApp replies")
+	}
+	res := TypedReplyResult{Intent: ParseReply(c.Text)}
+	var changes []Change
+	if res.Intent.Stop {
+		if _, personID, ok := w.phoneHolder(c.Phone); ok && w.ConsentOf(c.Phone) != OptedOut {
+			changes = append(changes, Change{ConsentRecorded: &ConsentRecorded{Phone: c.Phone, Entry: ConsentEntry{
+				PersonID: personID, Status: OptedOut, Source: "WhatsApp: " + truncate(c.Text, 100), By: m.By.TokenID, At: m.Now}}})
+			res.OptedOut = true
+		}
+	}
+	var answer RSVPStatus
+	switch res.Intent.Answer {
+	case ReplyYes:
+		answer = Yes
+	case ReplyNo:
+		answer = No
+	case ReplyMaybe:
+		answer = Maybe
+	default:
+		if !res.Intent.Stop {
+			res.Unclear, res.Why = true, "the reply does not clearly say yes, no or maybe"
+		}
+		return changes, res, nil
+	}
+	target := c.ContextMessageID
+	if target == "" {
+		target = w.newestMessageTo(c.Phone)
+	}
+	if target == "" {
+		res.Unclear, res.Why = true, "no invitation was sent to this phone"
+		return changes, res, nil
+	}
+	res.MessageID = target
+	rc := &RecordReply{MessageID: target, Answer: answer, Count: res.Intent.Count, At: c.At}
+	more, out, err := rc.decide(w, m)
+	if err != nil {
+		res.Unclear, res.Why = true, err.Error()
+		return changes, res, nil
+	}
+	r := out.(ReplyResult)
+	res.Reply = &r
+	return append(changes, more...), res, nil
+}
+
+// newestMessageTo is the id of the newest message that left for phone (by
+// when it left), or "".
+func (w *Wedding) newestMessageTo(phone string) string {
+	best, bestAt := "", Instant(0)
+	for _, c := range w.Campaigns {
+		for i := range c.Messages {
+			m := &c.Messages[i]
+			if m.Phone != phone || statusRank(m.Status) == 0 {
+				continue
+			}
+			for _, h := range m.History {
+				if h.Status == MessageSent && h.At >= bestAt {
+					best, bestAt = c.MessageID(i), h.At
+				}
+			}
+		}
+	}
+	return best
+}

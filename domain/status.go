@@ -166,3 +166,18 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// FindMessageByWAMID is the engine's id of the message Meta knows by a
+// wamid, or "". Only the engine asks.
+type FindMessageByWAMID struct{ WAMID string }
+
+// Run implements Query.
+func (q FindMessageByWAMID) Run(w *Wedding, p Principal) (any, error) {
+	if p.Role != RoleRoot {
+		return nil, forbidden("only the engine looks messages up by wamid")
+	}
+	if r, ok := w.wamids[q.WAMID]; ok {
+		return r.c.MessageID(r.i), nil
+	}
+	return "", nil
+}

@@ -138,3 +138,33 @@ func TestRecordReply(t *testing.T) {
 		t.Fatalf("a reply to no message")
 	}
 }
+
+// A typed reply answers the newest message sent to that phone (or the one
+// it quotes); STOP opts the phone out; an unclear one changes nothing.
+func TestRecordTypedReply(t *testing.T) {
+	f, c := sentCampaign(t)
+	m := c.Messages[0]
+	typed := func(text string, at domain.Instant) domain.TypedReplyResult {
+		t.Helper()
+		return f.must(domain.Root, &domain.RecordTypedReply{Phone: m.Phone, Text: text, At: t0 + at}).(domain.TypedReplyResult)
+	}
+	if r := typed("haan ji, hum 2 log aayenge", 100); r.Unclear || r.MessageID != c.MessageID(0) || r.Reply == nil {
+		t.Fatalf("a clear yes: %+v", r)
+	}
+	inv := f.unit(m.UnitID).Invitation(f.sangeet)
+	if inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != min(2, inv.Seats) || inv.RSVP.Source != domain.SourceWhatsApp {
+		t.Fatalf("rsvp %+v", inv.RSVP)
+	}
+	before := f.w.Seq
+	if r := typed("kitne baje hai?", 200); !r.Unclear || f.w.Seq != before {
+		t.Fatalf("a question: %+v (seq %d → %d)", r, before, f.w.Seq)
+	}
+	if r := typed("STOP", 300); !r.OptedOut || f.w.ConsentOf(m.Phone) != domain.OptedOut {
+		t.Fatalf("stop: %+v", r)
+	}
+	// A phone the engine never messaged: nothing to answer.
+	r := f.must(domain.Root, &domain.RecordTypedReply{Phone: phone(88), Text: "yes", At: t0 + 400}).(domain.TypedReplyResult)
+	if !r.Unclear {
+		t.Fatalf("a stranger's yes: %+v", r)
+	}
+}

@@ -419,3 +419,43 @@ func TestHTTP_CampaignSandbox_ButtonRepliesBecomeRSVPs(t *testing.T) {
 		t.Fatalf("campaign: %s", c.raw)
 	}
 }
+
+// Typed replies (English, Hinglish, a count, a thumbs-up reaction) answer
+// the invitation the guest got; a question is kept for a person; STOP opts
+// the guest out.
+func TestHTTP_CampaignSandbox_TypedReplies(t *testing.T) {
+	r := newCampaignRig(t, sandbox.Config{MPS: 2000, Delay: -1}, actors.PacerConfig{MPS: 2000}, actors.MessagingConfig{})
+	g := r.guestList("camp-typed", 6, 6, 0)
+	id := r.startCampaign(g, "wedding_invite").str("id")
+	r.waitFor(g, id, 20*time.Second, func(a answer) bool { return a.str("state") == "done" })
+	replies := []string{"haan ji, hum 2 log aayenge", "nahi aa payenge, sorry", "shayad", "kitne baje hai?", "STOP", "yes"}
+	for i, text := range replies {
+		if _, err := r.sb.Reply(t.Context(), sandbox.ReplyRequest{From: g.phones[i], Text: text}); err != nil {
+			t.Fatalf("reply %q: %v", text, err)
+		}
+	}
+	want := map[string]string{g.phones[0]: "yes", g.phones[1]: "no", g.phones[2]: "maybe", g.phones[3]: "pending", g.phones[4]: "pending", g.phones[5]: "yes"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := map[string]string{}
+		units := r.list("/v1/weddings/"+g.w+"/units", g.owner, 100)
+		for _, u := range units {
+			p := u["members"].([]any)[0].(map[string]any)["phone"].(string)
+			for _, iv := range u["invitations"].([]any) {
+				got[p] = iv.(map[string]any)["status"].(string)
+			}
+		}
+		consent := r.must(200, "GET", "/v1/weddings/"+g.w+"/people/"+g.persons[4]+"/consent", g.owner, nil)
+		done := consent.str("status") == "opted_out"
+		for p, w := range want {
+			done = done && got[p] == w
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("answers %v, want %v; consent of the one who said STOP: %s", got, want, consent.raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

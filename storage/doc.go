@@ -28,6 +28,8 @@
 //	                                     rolling window, rebuilt at start
 //	'w' wamid                          → wedding: the wedding of the message Meta
 //	                                     knows by that wamid (outbox.go)
+//	'r' phone                          → wedding: the wedding that last began
+//	                                     sending to phone (outbox.go)
 //	'i' id(8)                          → a webhook body as received: state(1)
 //	                                     at(8) why-length(2) why body (inbox.go)
 //	"\x00secret/" name                  → 32 random bytes the engine keeps for

@@ -33,6 +33,8 @@ const (
 	prefixCampaign = 'c'
 	prefixTierUse  = 't'
 	prefixWAMID    = 'w'
+	// 'r' phone → wedding: the wedding that last began sending to phone.
+	prefixRecipient = 'r'
 )
 
 func campaignKey(wedding, campaign string) []byte {
@@ -61,6 +63,11 @@ func indexOutbox(pb *pebble.Batch, wedding string, c *domain.Change) error {
 			}
 			if u.Status != domain.MessageSending || u.Phone == "" {
 				continue
+			}
+			// The wedding that messaged this phone last: where a typed
+			// reply without a quote goes.
+			if err := pb.Set(append([]byte{prefixRecipient}, u.Phone...), []byte(wedding), nil); err != nil {
+				return err
 			}
 			k := binary.BigEndian.AppendUint64([]byte{prefixTierUse}, uint64(c.At))
 			if err := pb.Set(append(k, u.Phone...), []byte(wedding), nil); err != nil {
@@ -129,6 +136,20 @@ func (d *DB) WeddingByWAMID(wamid string) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("storage: wamid index: %w", err)
+	}
+	defer closer.Close()
+	return string(v), nil
+}
+
+// WeddingByRecipient returns the wedding that last began sending a message
+// to phone (E.164), or ErrNotFound.
+func (d *DB) WeddingByRecipient(phone string) (string, error) {
+	v, closer, err := d.pdb.Get(append([]byte{prefixRecipient}, phone...))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage: recipient index: %w", err)
 	}
 	defer closer.Close()
 	return string(v), nil

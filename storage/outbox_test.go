@@ -36,6 +36,9 @@ func TestOutboxIndexes(t *testing.T) {
 	if err != nil || len(active["w1"]) != 2 || active["w1"][0] != c1 || active["w1"][1] != c2 {
 		t.Fatalf("active campaigns %v, %v; want %s and %s (running, paused)", active, err, c1, c2)
 	}
+	if w, err := db.WeddingByRecipient("+919876500001"); err != nil || w != "w1" {
+		t.Fatalf("the recipient index: %q, %v", w, err)
+	}
 	if _, err := db.WeddingByWAMID("wamid.Z"); err == nil {
 		t.Fatalf("a wamid no message has is indexed")
 	}
