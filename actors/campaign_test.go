@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,7 +145,7 @@ func TestCampaign_SendsEachUnitOnce(t *testing.T) {
 	m := meta.accepted[phones[units[1]]][0]
 	w, id, ok := actors.ParseCallbackData(m.CallbackData)
 	if !ok || w != "w1" || m.Template == nil || len(m.Template.Params) != 3 ||
-		len(m.Template.ButtonPayloads) != 3 || m.Template.ButtonPayloads[0] != "rsvp:"+id+":yes" {
+		len(m.Template.ButtonPayloads) != 3 || !strings.HasPrefix(m.Template.ButtonPayloads[0], "rsvp:w1/"+id+":yes:") {
 		t.Errorf("message %+v template %+v", m, m.Template)
 	}
 }
