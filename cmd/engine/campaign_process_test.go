@@ -25,8 +25,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"sync"
@@ -80,40 +78,12 @@ func startSandboxProc(t *testing.T, webhook string, env ...string) *engineProc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		addr := freeAddr(t)
-		p := &engineProc{
-			name:   "sandbox",
-			base:   "http://" + addr,
-			stdout: &syncBuffer{},
-			stderr: &syncBuffer{},
-			done:   make(chan struct{}),
-			client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
-		}
-		p.cmd = exec.Command(os.Args[0], "sandbox", "--http", addr, "--webhook", webhook)
-		p.cmd.Env = childEnviron(append([]string{
+		p := launchProc(t, "sandbox", addr, 8, childEnviron(append([]string{
 			"PARINAYA_WHATSAPP_APP_SECRET=" + cpAppSecret,
 			"PARINAYA_WHATSAPP_ACCESS_TOKEN=" + cpAccessToken,
 			"PARINAYA_SANDBOX_MPS=" + strconv.Itoa(cpSandboxMPS),
 			"PARINAYA_SANDBOX_DELAY=5ms",
-		}, env...)...)
-		p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-		p.started = time.Now()
-		if err := p.cmd.Start(); err != nil {
-			t.Fatalf("sandbox: start: %v", err)
-		}
-		go func() {
-			p.waitErr = p.cmd.Wait()
-			close(p.done)
-		}()
-		t.Cleanup(func() {
-			if !p.exited() {
-				_ = p.cmd.Process.Kill()
-				<-p.done
-			}
-			p.client.CloseIdleConnections()
-			if t.Failed() {
-				t.Logf("---- %s (%s) stderr ----\n%s", p.name, p.base, p.stderr.String())
-			}
-		})
+		}, env...)...), "sandbox", "--http", addr, "--webhook", webhook)
 		err := p.waitReady(30 * time.Second)
 		if err == nil {
 			t.Logf("sandbox: ready on %s, webhooks to %s", p.base, webhook)

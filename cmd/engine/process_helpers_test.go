@@ -146,6 +146,14 @@ func startEngine(t *testing.T, name, dataDir string, env ...string) *engineProc 
 
 func launchEngine(t *testing.T, name, dataDir, addr string, env []string) *engineProc {
 	t.Helper()
+	return launchProc(t, name, addr, 64, childEnviron(env...), "serve", "--data", dataDir, "--http", addr)
+}
+
+// launchProc starts this test binary as `engine args…` (see TestMain), a
+// child process named name serving on addr, killed at the end of the test
+// if still running; its output is logged if the test failed.
+func launchProc(t *testing.T, name, addr string, conns int, environ []string, args ...string) *engineProc {
+	t.Helper()
 	p := &engineProc{
 		name:   name,
 		base:   "http://" + addr,
@@ -154,11 +162,11 @@ func launchEngine(t *testing.T, name, dataDir, addr string, env []string) *engin
 		done:   make(chan struct{}),
 		client: &http.Client{
 			Timeout:   30 * time.Second,
-			Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true},
+			Transport: &http.Transport{MaxIdleConnsPerHost: conns, DisableCompression: true},
 		},
 	}
-	p.cmd = exec.Command(os.Args[0], "serve", "--data", dataDir, "--http", addr)
-	p.cmd.Env = childEnviron(env...)
+	p.cmd = exec.Command(os.Args[0], args...)
+	p.cmd.Env = environ
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
