@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parinayaos/engine/domain"
@@ -33,13 +34,19 @@ import (
 // as unroutable, with why, and a replay applies them once supported.
 
 type inbox struct {
-	e      *Engine
-	poke   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	cursor uint64 // every entry up to it is no longer "received"
+	e    *Engine
+	poke chan struct{}
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+	// cursor: every entry up to it is no longer "received". A replay sets
+	// rewound, and the next pass starts from the beginning.
+	cursor  uint64
+	rewound atomic.Bool
 }
+
+// rewind makes the next pass read the inbox from its start.
+func (x *inbox) rewind() { x.rewound.Store(true) }
 
 func (e *Engine) startInbox() {
 	e.inbox = &inbox{e: e, poke: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
@@ -96,6 +103,9 @@ func (x *inbox) run() {
 // pass processes what is waiting; it reports whether there may be more.
 func (x *inbox) pass() bool {
 	db := x.e.db
+	if x.rewound.Swap(false) {
+		x.cursor = 0
+	}
 	mark, err := db.InboxWatermark()
 	if err != nil {
 		x.e.log.Error().Err(err).Msg("webhook inbox: cannot read")

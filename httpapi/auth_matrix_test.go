@@ -46,9 +46,11 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"GET /webhooks/whatsapp":  {want: [5]int{403, 403, 403, 403, 403}},
 		"POST /webhooks/whatsapp": {body: map[string]any{"object": "whatsapp_business_account"}, want: [5]int{401, 401, 401, 401, 401}},
 
-		"POST /v1/weddings":        root(map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}),
-		"GET /v1/weddings":         root(nil),
-		"POST /v1/admin/snapshots": root(map[string]any{}),
+		"POST /v1/weddings":           root(map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}),
+		"GET /v1/weddings":            root(nil),
+		"POST /v1/admin/snapshots":    root(map[string]any{}),
+		"GET /v1/admin/inbox":         root(nil),
+		"POST /v1/admin/inbox/replay": root(map[string]any{"from": "2026-01-01T00:00:00Z"}),
 
 		"GET /v1/weddings/{w}":                read,
 		"PATCH /v1/weddings/{w}":              adminWrite(map[string]any{"slug": "hijacked"}),

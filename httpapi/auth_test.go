@@ -86,6 +86,8 @@ func rootRoutes() []routeCase {
 			body: map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}},
 		{method: "GET", route: "/v1/weddings", path: "/v1/weddings"},
 		{method: "POST", route: "/v1/admin/snapshots", path: "/v1/admin/snapshots", body: map[string]any{}, write: true},
+		{method: "GET", route: "/v1/admin/inbox", path: "/v1/admin/inbox"},
+		{method: "POST", route: "/v1/admin/inbox/replay", path: "/v1/admin/inbox/replay", body: map[string]any{"from": "2026-01-01T00:00:00Z"}, write: true},
 	}
 }
 

@@ -77,6 +77,8 @@ func (s *Server) table() []*route {
 		{method: "POST", path: "/v1/weddings", access: rootOnly, handle: (*Server).createWedding},
 		{method: "GET", path: "/v1/weddings", access: rootOnly, handle: (*Server).listWeddings},
 		{method: "POST", path: "/v1/admin/snapshots", access: rootOnly, handle: (*Server).createSnapshots},
+		{method: "GET", path: "/v1/admin/inbox", access: rootOnly, handle: (*Server).listInbox},
+		{method: "POST", path: "/v1/admin/inbox/replay", access: rootOnly, handle: (*Server).replayInbox},
 		{method: "GET", path: "/v1/weddings/{w}", access: member, handle: (*Server).getWedding},
 		{method: "PATCH", path: "/v1/weddings/{w}", access: member, handle: (*Server).updateWedding},
 		{method: "POST", path: "/v1/weddings/{w}/tokens", access: member, handle: (*Server).issueToken},

@@ -49,6 +49,9 @@ type Engine interface {
 	// ReceiveWebhook stores a signed webhook body durably; see
 	// actors.Engine.ReceiveWebhook.
 	ReceiveWebhook(ctx context.Context, body []byte, isJSON bool) (uint64, error)
+	// InboxList and ReplayInbox: the operators' view of the inbox.
+	InboxList(after uint64, limit int, states ...actors.InboxState) ([]actors.InboxEntry, error)
+	ReplayInbox(from time.Time) (int, error)
 }
 
 // Defaults for Config's zero values.

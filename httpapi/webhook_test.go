@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/parinayaos/engine/httpapi"
 	"github.com/parinayaos/engine/storage"
@@ -86,5 +88,49 @@ func TestHTTP_WebhookStoredBeforeAnswer(t *testing.T) {
 	if string(all[0].Body) != string(good) || all[0].State != storage.InboxReceived && all[0].State != storage.InboxProcessed ||
 		string(all[1].Body) != string(broken) || all[1].State != storage.InboxUnprocessable {
 		t.Fatalf("inbox: %+v", all)
+	}
+}
+
+// Operators see what was kept and not applied, with why, and can replay
+// it; a replay changes nothing already applied.
+func TestHTTP_AdminInbox(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{WebhookAppSecret: "app-secret"})
+	stranger := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"messages":[{"from":"919812300000","id":"wamid.in1","timestamp":"1764000000","type":"text","text":{"body":"haan aayenge"}}]}}]}]}`)
+	broken := []byte(`{"object":`)
+	for _, b := range [][]byte{stranger, broken} {
+		s.call("POST", "/webhooks/whatsapp", "", b, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", b))
+	}
+	var items []any
+	deadline := time.Now().Add(10 * time.Second)
+	for len(items) < 2 && time.Now().Before(deadline) {
+		items = s.must(200, "GET", "/v1/admin/inbox", s.root, nil).items()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(items) != 2 {
+		t.Fatalf("inbox: %v", items)
+	}
+	first, second := obj(items[0]), obj(items[1])
+	if first["state"] != "unroutable" || !strings.Contains(first["why"].(string), "never messaged this phone") || first["body"] != string(stranger) ||
+		second["state"] != "unprocessable" || second["why"] == "" {
+		t.Fatalf("inbox items: %v", items)
+	}
+	if a := s.must(200, "GET", "/v1/admin/inbox?state=unprocessable", s.root, nil); len(a.items()) != 1 {
+		t.Fatalf("unprocessable only: %s", a.raw)
+	}
+	wantError(t, s.call("GET", "/v1/admin/inbox?state=lost", s.root, nil), 400, "invalid_field")
+	if a := s.must(200, "POST", "/v1/admin/inbox/replay", s.root, map[string]any{"from": "2000-01-01T00:00:00Z"}); num(a.body["queued"]) != 1 {
+		t.Fatalf("replay: %s", a.raw)
+	}
+	// Replayed, the stranger's reply is kept again, with why.
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		a := s.must(200, "GET", "/v1/admin/inbox?state=unroutable", s.root, nil)
+		if len(a.items()) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the replay: %s", a.raw)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
