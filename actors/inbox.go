@@ -287,7 +287,7 @@ func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, ret
 	if at == 0 {
 		at = domain.At(e.cfg.Now())
 	}
-	res, err := e.Do(ctx, wedding, domain.Root, &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: at})
+	res, err := e.Do(ctx, wedding, domain.Root, &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: at, InboundID: m.ID})
 	var de *domain.Error
 	switch {
 	case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
@@ -296,7 +296,10 @@ func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, ret
 		return "", "", true
 	}
 	if r, ok := res.Value.(domain.TypedReplyResult); ok && r.Unclear {
-		return "kept", "message " + m.ID + ": " + r.Why + " (for a person to read)", false
+		if r.Listed {
+			return "attention", "", false // on the wedding's attention list, for a person
+		}
+		return "kept", "message " + m.ID + ": " + r.Why, false
 	}
 	return "applied", "", false
 }

@@ -28,6 +28,9 @@ type Change struct {
 	CampaignStateSet *CampaignStateSet `msgpack:"cs,omitempty"`
 	MessagesUpdated  *MessagesUpdated  `msgpack:"mu,omitempty"`
 
+	AttentionAdded    *AttentionAdded    `msgpack:"aa,omitempty"`
+	AttentionResolved *AttentionResolved `msgpack:"ar,omitempty"`
+
 	// Kept, beside the payload, is the answer of the command whose last
 	// change this is, when the command carried an idempotency key.
 	Kept *KeptAnswer `msgpack:"ka,omitempty"`
@@ -66,6 +69,10 @@ func (c *Change) Kind() string {
 		return "campaign_state_set"
 	case c.MessagesUpdated != nil:
 		return "messages_updated"
+	case c.AttentionAdded != nil:
+		return "attention_added"
+	case c.AttentionResolved != nil:
+		return "attention_resolved"
 	}
 	return "unknown"
 }

@@ -147,6 +147,7 @@ func cloneState(w *domain.Wedding) *domain.Wedding {
 		}
 		c.Consent[phone] = slices.Clone(l)
 	}
+	c.Attention = slices.Clone(w.Attention)
 	for _, camp := range w.Campaigns {
 		cc := *camp
 		cc.EventIDs = slices.Clone(camp.EventIDs)
@@ -200,6 +201,8 @@ func stateDiff(a, b *domain.Wedding) string {
 		return fmt.Sprintf("%d units != %d units", len(a.Units), len(b.Units))
 	case len(a.Consent) != len(b.Consent) || len(a.Consent) > 0 && !reflect.DeepEqual(a.Consent, b.Consent):
 		return fmt.Sprintf("consent %+v != %+v", a.Consent, b.Consent)
+	case !equalSlices(a.Attention, b.Attention):
+		return fmt.Sprintf("attention %+v != %+v", a.Attention, b.Attention)
 	case !equalSlices(a.Campaigns, b.Campaigns):
 		return fmt.Sprintf("campaigns differ: %d != %d", len(a.Campaigns), len(b.Campaigns))
 	}

@@ -522,7 +522,14 @@ func (r *runner) outboxCommand() domain.Command {
 		}
 		return &domain.RecordSend{CampaignID: id, Index: index(c), Outcome: o}
 	case 7:
-		return domain.RecoverSends{}
+		if len(r.w.Attention) == 0 || r.chance(1, 2) {
+			return domain.RecoverSends{}
+		}
+		it := r.w.Attention[r.pick(len(r.w.Attention))]
+		if r.chance(1, 2) {
+			return &domain.ResolveAttention{ID: it.ID, Dismiss: true}
+		}
+		return &domain.ResolveAttention{ID: it.ID, RSVPs: []domain.AttentionRSVP{{EventID: r.eventID(), Status: domain.RSVPStatus(r.pick(4))}}}
 	case 15:
 		// A typed reply from a guest's phone (or a stranger's).
 		texts := []string{"yes", "haan 3 log", "nahi aa payenge", "shayad", "STOP", "kitne baje?", "👍", "2"}
@@ -530,7 +537,8 @@ func (r *runner) outboxCommand() domain.Command {
 		if c, _ := campaign(); c != nil && len(c.Messages) > 0 {
 			p = c.Messages[r.pick(len(c.Messages))].Phone
 		}
-		return &domain.RecordTypedReply{Phone: p, Text: texts[r.pick(len(texts))], At: r.now - domain.Instant(r.pick(4))*1e9}
+		return &domain.RecordTypedReply{Phone: p, Text: texts[r.pick(len(texts))], At: r.now - domain.Instant(r.pick(4))*1e9,
+			InboundID: fmt.Sprint("wamid.in", r.pick(6))}
 	case 13, 14:
 		// A guest's reply to a message, at their own (maybe older) time.
 		c, id := campaign()

@@ -78,6 +78,9 @@ type RecordTypedReply struct {
 	Text             string
 	ContextMessageID string
 	At               Instant
+	// InboundID is the guest's message's id (Meta's): an unclear reply is
+	// listed for a person once, however often it is redelivered.
+	InboundID string
 }
 
 // TypedReplyResult is what a typed reply did.
@@ -86,8 +89,11 @@ type TypedReplyResult struct {
 	MessageID string // the message it answered, if any
 	Reply     *ReplyResult
 	OptedOut  bool
-	// Unclear: nothing was recorded; a person should read it.
+	// Unclear: no answer was recorded; a person should read it. Listed
+	// says it is on the attention list (it is not when the phone is no
+	// guest's of this wedding).
 	Unclear bool
+	Listed  bool
 	Why     string
 }
 
@@ -114,7 +120,7 @@ func (c *RecordTypedReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		answer = Maybe
 	default:
 		if !res.Intent.Stop {
-			res.Unclear, res.Why = true, "the reply does not clearly say yes, no or maybe"
+			return w.unclearReply(c, changes, res, "the reply does not clearly say yes, no or maybe")
 		}
 		return changes, res, nil
 	}
@@ -123,15 +129,13 @@ func (c *RecordTypedReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		target = w.newestMessageTo(c.Phone)
 	}
 	if target == "" {
-		res.Unclear, res.Why = true, "no invitation was sent to this phone"
-		return changes, res, nil
+		return w.unclearReply(c, changes, res, "no invitation was sent to this phone")
 	}
 	res.MessageID = target
 	rc := &RecordReply{MessageID: target, Answer: answer, Count: res.Intent.Count, At: c.At}
 	more, out, err := rc.decide(w, m)
 	if err != nil {
-		res.Unclear, res.Why = true, err.Error()
-		return changes, res, nil
+		return w.unclearReply(c, changes, res, err.Error())
 	}
 	r := out.(ReplyResult)
 	res.Reply = &r
@@ -156,4 +160,24 @@ func (w *Wedding) newestMessageTo(phone string) string {
 		}
 	}
 	return best
+}
+
+// unclearReply lists a reply the engine cannot read with certainty on the
+// attention list, when it comes from one of the wedding's guests.
+func (w *Wedding) unclearReply(c *RecordTypedReply, changes []Change, res TypedReplyResult, why string) ([]Change, any, error) {
+	res.Unclear, res.Why = true, why
+	u, personID, ok := w.phoneHolder(c.Phone)
+	if !ok {
+		return changes, res, nil
+	}
+	item := AttentionItem{UnitID: u.ID, PersonID: personID, Phone: c.Phone, Text: truncate(c.Text, MaxNoteLen),
+		ReceivedAt: c.At, Reason: why, InboundID: c.InboundID, MessageID: res.MessageID}
+	if ch := w.attentionFor(item); ch != nil {
+		// Its id derives from the sequence of the change it rides in: the
+		// last of this command's changes.
+		ch.AttentionAdded.Item.ID = w.newID("a", len(changes))
+		changes = append(changes, *ch)
+	}
+	res.Listed = true
+	return changes, res, nil
 }

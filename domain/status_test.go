@@ -155,9 +155,32 @@ func TestRecordTypedReply(t *testing.T) {
 	if inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != min(2, inv.Seats) || inv.RSVP.Source != domain.SourceWhatsApp {
 		t.Fatalf("rsvp %+v", inv.RSVP)
 	}
-	before := f.w.Seq
-	if r := typed("kitne baje hai?", 200); !r.Unclear || f.w.Seq != before {
-		t.Fatalf("a question: %+v (seq %d → %d)", r, before, f.w.Seq)
+	// A question: no answer recorded; listed for a person, once.
+	before := f.unit(m.UnitID).Invitation(f.sangeet).RSVP
+	q := &domain.RecordTypedReply{Phone: m.Phone, Text: "kitne baje hai?", At: t0 + 200, InboundID: "wamid.in-q"}
+	if r := f.must(domain.Root, q).(domain.TypedReplyResult); !r.Unclear || !r.Listed || f.unit(m.UnitID).Invitation(f.sangeet).RSVP != before {
+		t.Fatalf("a question: %+v", r)
+	}
+	seq := f.w.Seq
+	f.must(domain.Root, q) // redelivered
+	if f.w.Seq != seq || len(f.w.Attention) != 1 || f.w.Attention[0].Text != "kitne baje hai?" || f.w.Attention[0].UnitID != m.UnitID {
+		t.Fatalf("attention %+v (seq %d → %d)", f.w.Attention, seq, f.w.Seq)
+	}
+	// A person reads it, and answers for the guest at the time they wrote.
+	item := f.w.Attention[0]
+	v, _ := domain.ListAttention{}.Run(f.w, admin)
+	if len(v.([]domain.AttentionItem)) != 1 {
+		t.Fatalf("list: %v", v)
+	}
+	if _, _, err := f.exec(viewer, &domain.ResolveAttention{ID: item.ID, Dismiss: true}); err == nil {
+		t.Fatalf("a viewer resolved an item")
+	}
+	if _, _, err := f.exec(admin, &domain.ResolveAttention{ID: item.ID}); err == nil {
+		t.Fatalf("resolved with nothing")
+	}
+	f.must(admin, &domain.ResolveAttention{ID: item.ID, RSVPs: []domain.AttentionRSVP{{EventID: f.sangeet, Status: domain.Maybe}}})
+	if rs := f.unit(m.UnitID).Invitation(f.sangeet).RSVP; rs.Status != domain.Maybe || rs.AnsweredAt != t0+200 || len(f.w.Attention) != 0 {
+		t.Fatalf("resolved: rsvp %+v, attention %v", rs, f.w.Attention)
 	}
 	if r := typed("STOP", 300); !r.OptedOut || f.w.ConsentOf(m.Phone) != domain.OptedOut {
 		t.Fatalf("stop: %+v", r)

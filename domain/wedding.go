@@ -26,6 +26,8 @@ type Wedding struct {
 	Consent map[string][]ConsentEntry `msgpack:"cn,omitempty"`
 	// Campaigns are the send campaigns with their outboxes, oldest first.
 	Campaigns []*Campaign `msgpack:"cp,omitempty"`
+	// Attention are the replies waiting for a person, oldest first.
+	Attention []AttentionItem `msgpack:"at,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
@@ -230,6 +232,17 @@ func (w *Wedding) apply(c *Change) error {
 		return w.applyCampaignState(c.CampaignStateSet, c.At)
 	case c.MessagesUpdated != nil:
 		return w.applyMessagesUpdated(c.MessagesUpdated, c.At)
+	case c.AttentionAdded != nil:
+		if c.AttentionAdded.Item.ID == "" || w.attentionIndex(c.AttentionAdded.Item.ID) >= 0 {
+			return fmt.Errorf("attention item %q", c.AttentionAdded.Item.ID)
+		}
+		w.Attention = append(w.Attention, c.AttentionAdded.Item)
+	case c.AttentionResolved != nil:
+		i := w.attentionIndex(c.AttentionResolved.ID)
+		if i < 0 {
+			return fmt.Errorf("unknown attention item %q", c.AttentionResolved.ID)
+		}
+		w.Attention = append(w.Attention[:i:i], w.Attention[i+1:]...)
 	default:
 		return fmt.Errorf("empty change")
 	}

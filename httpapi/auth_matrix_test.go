@@ -93,6 +93,10 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		// {p} is a member of the bride unit.
 		"PUT /v1/weddings/{w}/people/{p}/consent": unitWrite(map[string]any{"status": "opted_out", "source": "test"}),
 		"GET /v1/weddings/{w}/people/{p}/consent": unitRead,
+		// No reply waits in the fixture: {a} names none, so a member that
+		// may resolve gets 404, like the other side's admin.
+		"GET /v1/weddings/{w}/attention":              read,
+		"POST /v1/weddings/{w}/attention/{a}/resolve": unitWrite(map[string]any{"dismiss": true}),
 	}
 }
 
@@ -104,7 +108,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 	other, otherOwner := s.newWedding("auth-matrix-other")
 	tokens := [5]string{"", revoked, otherOwner, f.viewer, f.groom}
 
-	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson)
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson, "{a}", "a999")
 	matrix := authMatrix(f)
 	var routes []string
 	for method, paths := range s.srv.Routes() {
@@ -155,7 +159,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 func TestHTTP_AuthViewerWritesAnyBody(t *testing.T) {
 	s := newTestServer(t, httpapi.Config{})
 	f := newAuthFixture(s, "auth-viewer-any")
-	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson)
+	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson, "{a}", "a999")
 	before := s.seq(f.ids.w)
 	bodies := []string{`not json`, `{"bogus":1}`, `{"units":[{"side":"left"}]}`, `{"side":"left","members":[]}`, ``}
 	for method, paths := range s.srv.Routes() {

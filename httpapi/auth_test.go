@@ -34,7 +34,7 @@ type weddingIDs struct {
 // authorization.
 func memberRoutes(ids weddingIDs) []routeCase {
 	fill := func(route string) string {
-		return strings.NewReplacer("{w}", ids.w, "{e}", ids.e, "{u}", ids.u, "{id}", ids.tokenID, "{c}", ids.c, "{p}", ids.p).Replace(route)
+		return strings.NewReplacer("{w}", ids.w, "{e}", ids.e, "{u}", ids.u, "{id}", ids.tokenID, "{c}", ids.c, "{p}", ids.p, "{a}", "a999").Replace(route)
 	}
 	rc := func(method, route string, body any) routeCase {
 		return routeCase{method: method, route: route, path: fill(route), body: body, write: method != "GET"}
@@ -70,6 +70,8 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("GET", "/v1/weddings/{w}/messages", nil),
 		rc("PUT", "/v1/weddings/{w}/people/{p}/consent", map[string]any{"status": "opted_out", "source": "test"}),
 		rc("GET", "/v1/weddings/{w}/people/{p}/consent", nil),
+		rc("GET", "/v1/weddings/{w}/attention", nil),
+		rc("POST", "/v1/weddings/{w}/attention/{a}/resolve", map[string]any{"dismiss": true}),
 	}
 }
 

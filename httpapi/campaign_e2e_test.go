@@ -458,4 +458,17 @@ func TestHTTP_CampaignSandbox_TypedReplies(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The question waits for a person, who answers for the guest.
+	items := r.must(200, "GET", "/v1/weddings/"+g.w+"/attention", g.owner, nil).items()
+	if len(items) != 1 || obj(items[0])["text"] != "kitne baje hai?" {
+		t.Fatalf("attention: %v", items)
+	}
+	a := r.must(200, "POST", "/v1/weddings/"+g.w+"/attention/"+obj(items[0])["id"].(string)+"/resolve", g.owner,
+		map[string]any{"rsvps": []any{map[string]any{"event_id": g.event, "status": "yes", "headcount": 1}}})
+	if rs := a.body["rsvps"].([]any); len(rs) != 1 || obj(rs[0])["status"] != "yes" {
+		t.Fatalf("resolved: %s", a.raw)
+	}
+	if items := r.must(200, "GET", "/v1/weddings/"+g.w+"/attention", g.owner, nil).items(); len(items) != 0 {
+		t.Fatalf("attention after resolving: %v", items)
+	}
 }

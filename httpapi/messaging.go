@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/valyala/fasthttp"
 
@@ -295,4 +296,64 @@ func (s *Server) getConsent(r *request) error {
 	}
 	writeJSON(r.rc, fasthttp.StatusOK, toConsent(v.(domain.ConsentLedger)))
 	return nil
+}
+
+type attentionJSON struct {
+	ID         string   `json:"id"`
+	UnitID     string   `json:"unit_id"`
+	PersonID   string   `json:"person_id"`
+	Text       string   `json:"text"`
+	ReceivedAt jsonTime `json:"received_at"`
+	Reason     string   `json:"reason"`
+	MessageID  string   `json:"message_id,omitempty"`
+}
+
+func (s *Server) listAttention(r *request) error {
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListAttention{})
+	if err != nil {
+		return err
+	}
+	all := v.([]domain.AttentionItem)
+	items := make([]attentionJSON, len(all))
+	for i, it := range all {
+		items[i] = attentionJSON{ID: it.ID, UnitID: it.UnitID, PersonID: it.PersonID, Text: it.Text,
+			ReceivedAt: jsonTime(it.ReceivedAt), Reason: it.Reason, MessageID: it.MessageID}
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, map[string]any{"items": items})
+	return nil
+}
+
+type attentionRSVPIn struct {
+	EventID   string `json:"event_id"`
+	Status    string `json:"status"`
+	Headcount *int32 `json:"headcount"`
+}
+
+type resolveIn struct {
+	RSVPs   []attentionRSVPIn `json:"rsvps"`
+	Dismiss bool              `json:"dismiss"`
+}
+
+func (s *Server) resolveAttention(r *request) error {
+	var in resolveIn
+	if err := decode(r.rc.PostBody(), &in); err != nil {
+		return err
+	}
+	cmd := &domain.ResolveAttention{ID: r.param("a"), Dismiss: in.Dismiss}
+	for i, rv := range in.RSVPs {
+		st, ok := domain.ParseRSVPStatus(rv.Status)
+		if !ok {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "rsvps."+strconv.Itoa(i)+".status", "status must be yes, no, maybe or pending, not %q", rv.Status)
+		}
+		cmd.RSVPs = append(cmd.RSVPs, domain.AttentionRSVP{EventID: rv.EventID, Status: st, Headcount: rv.Headcount})
+	}
+	return s.command(r, cmd, fasthttp.StatusOK, func(res actors.Result) any {
+		out := []rsvpJSON{}
+		if rs, ok := res.Value.([]domain.RSVPResult); ok {
+			for _, rr := range rs {
+				out = append(out, toRSVP(rr.UnitID, rr.EventID, rr.Seats, rr.RSVP))
+			}
+		}
+		return map[string]any{"resolved": r.param("a"), "rsvps": out}
+	})
 }

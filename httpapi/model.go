@@ -389,6 +389,12 @@ func toAudit(c *domain.Change) auditJSON {
 		a.Detail = auditCampaign{CampaignID: cp.ID, Kind: cp.Kind.String(), EventIDs: cp.EventIDs,
 			Template: templateIn{Name: cp.Template.Name, Language: cp.Template.Language},
 			State:    cp.State.String(), Total: len(cp.Messages), Skipped: toSkipped(cp.Skipped)}
+	case c.AttentionAdded != nil:
+		it := c.AttentionAdded.Item
+		a.Detail = map[string]string{"attention_id": it.ID, "unit_id": it.UnitID, "reason": it.Reason}
+	case c.AttentionResolved != nil:
+		d := map[string]any{"attention_id": c.AttentionResolved.ID, "dismissed": c.AttentionResolved.Dismissed}
+		a.Detail = d
 	case c.CampaignStateSet != nil:
 		a.Detail = map[string]string{"campaign_id": c.CampaignStateSet.ID, "state": c.CampaignStateSet.State.String(),
 			"reason": c.CampaignStateSet.Reason}

@@ -112,6 +112,9 @@ func (s *Server) table() []*route {
 		{method: "PUT", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).putConsent},
 		{method: "GET", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).getConsent},
 
+		{method: "GET", path: "/v1/weddings/{w}/attention", access: member, handle: (*Server).listAttention},
+		{method: "POST", path: "/v1/weddings/{w}/attention/{a}/resolve", access: member, handle: (*Server).resolveAttention},
+
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
 

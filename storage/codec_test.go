@@ -90,6 +90,10 @@ func fullChanges() []domain.Change {
 		stamp(14, domain.Change{MessagesUpdated: &domain.MessagesUpdated{CampaignID: "c12", Updates: []domain.MessageUpdate{
 			{Index: 1, Status: domain.MessageSending, WAMID: "wamid.Y", Error: &domain.MessageError{Code: "1", Title: "t"}, Attempts: 3,
 				NotBefore: t0 + 15, Phone: "+919876500001", HistoryOnly: true, At: t0 + 16, Name: "played"}}}}),
+		stamp(15, domain.Change{AttentionAdded: &domain.AttentionAdded{Item: domain.AttentionItem{ID: "af", UnitID: "u6",
+			PersonID: "p6.0", Phone: "+919876500001", Text: "kitne baje?", ReceivedAt: t0 + 14, Reason: "a question",
+			InboundID: "wamid.in", MessageID: "c12.0"}}}),
+		stamp(16, domain.Change{AttentionResolved: &domain.AttentionResolved{ID: "af", Dismissed: true}}),
 	}
 }
 

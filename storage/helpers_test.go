@@ -93,6 +93,10 @@ func everyKind(t testing.TB, id string) *journal {
 	camp2 := j.Must(admin, &domain.CreateCampaign{EventIDs: []string{haldi}, Audience: domain.Audience{All: true},
 		Template: domain.TemplateRef{Name: "rsvp_reminder", Language: "en"}}).(*domain.Campaign)
 	j.Must(admin, &domain.SetCampaignState{ID: camp2.ID, Action: domain.PauseCampaign})
+	// An unclear reply, listed, then dismissed.
+	phone := j.W.Units[sharma].Members[1].Phone
+	j.Must(domain.Root, &domain.RecordTypedReply{Phone: phone, Text: "kitne baje?", At: j.Now, InboundID: "wamid.in1"})
+	j.Must(admin, &domain.ResolveAttention{ID: j.W.Attention[0].ID, Dismiss: true})
 	kinds := map[string]bool{}
 	for i := range j.Changes {
 		kinds[j.Changes[i].Kind()] = true
