@@ -34,7 +34,7 @@ func TestScenarios_Registry(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range []string{"export", "webhook-burst"} {
+	for _, name := range []string{"export"} {
 		if s := load.Lookup(name); s == nil || s.Skipped == "" || len(s.Targets) == 0 {
 			t.Errorf("%s: want a skipped entry with the product plan's targets", name)
 		}
