@@ -619,6 +619,7 @@ func TestProcess_CampaignKillDurability(t *testing.T) {
 			same = msgs[i].Status == again[i].Status
 		}
 		if same || time.Now().After(settle) {
+			c = getCampaign(t, p, w, created.ID) // the counts as the messages stand
 			clear(inDoubtListed)
 			for _, m := range inDoubt {
 				if m.Status != "in_doubt" || m.CampaignID != created.ID {
