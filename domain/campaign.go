@@ -183,8 +183,8 @@ type Campaign struct {
 	// error from Meta, say); empty when an admin did.
 	Reason  string  `msgpack:"rs,omitempty"`
 	Skipped Skipped `msgpack:"sk"`
-	// Scope is the side of the side admin who created it, who sees only
-	// its own campaigns; ScopeAll for everyone else's.
+	// Scoped is set on a side admin's campaign, Scope its side: side
+	// admins see only their own side's campaigns (visibleTo).
 	Scope     Side    `msgpack:"sc,omitempty"`
 	Scoped    bool    `msgpack:"sco,omitempty"`
 	By        string  `msgpack:"b,omitempty"`

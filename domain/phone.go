@@ -132,7 +132,7 @@ func ValidRegion(region string) bool {
 
 func quoteShort(s string) string {
 	if len(s) > 40 {
-		s = s[:40] + "…"
+		s = truncate(s, 40) + "…"
 	}
 	return `"` + s + `"`
 }

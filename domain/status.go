@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Status webhooks (API.md "WhatsApp webhook"): Meta reports what became of
 // each message the engine sent. Statuses only move forward whatever order
@@ -160,9 +163,14 @@ func (c *RecordStatus) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	return changes, res, nil
 }
 
+// truncate cuts s to at most n bytes, at a rune boundary (guests' text is
+// often Devanagari: a cut mid-rune would store invalid UTF-8).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -1,7 +1,9 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/parinayaos/engine/domain"
 )
@@ -189,5 +191,15 @@ func TestRecordTypedReply(t *testing.T) {
 	r := f.must(domain.Root, &domain.RecordTypedReply{Phone: phone(88), Text: "yes", At: t0 + 400}).(domain.TypedReplyResult)
 	if !r.Unclear {
 		t.Fatalf("a stranger's yes: %+v", r)
+	}
+}
+
+// Guests' text is cut at a rune boundary, never inside one.
+func TestAttentionTextCutAtRune(t *testing.T) {
+	f, c := sentCampaign(t)
+	long := strings.Repeat("हाँ", domain.MaxNoteLen) // 9 bytes a repeat: a byte cut would split a rune
+	f.must(domain.Root, &domain.RecordTypedReply{Phone: c.Messages[0].Phone, Text: "kitne baje? " + long, At: t0 + 500, InboundID: "wamid.long"})
+	if len(f.w.Attention) != 1 || !utf8.ValidString(f.w.Attention[0].Text) || len(f.w.Attention[0].Text) > domain.MaxNoteLen {
+		t.Fatalf("attention text of %d bytes, valid %v", len(f.w.Attention[0].Text), utf8.ValidString(f.w.Attention[0].Text))
 	}
 }

@@ -131,12 +131,8 @@ func (w *Wedding) PersonByPhone(e164 string) (string, bool) {
 // UnitOfPerson returns the unit a person belongs to. It looks through every
 // unit: nothing on a hot path needs it (a phone leads to its unit directly).
 func (w *Wedding) UnitOfPerson(personID string) (string, bool) {
-	for _, u := range w.Units {
-		for i := range u.Members {
-			if u.Members[i].ID == personID {
-				return u.ID, true
-			}
-		}
+	if u, _ := w.person(personID); u != nil {
+		return u.ID, true
 	}
 	return "", false
 }
