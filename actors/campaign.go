@@ -121,6 +121,10 @@ func (e *Engine) CampaignPlan(ctx context.Context, weddingID string, by domain.P
 	return s, e.plan(s), nil
 }
 
+// CampaignPlanOf is the send plan of a campaign summary already read (a
+// list of campaigns), as the tier's rolling window stands now.
+func (e *Engine) CampaignPlanOf(s domain.CampaignSummary) domain.Plan { return e.plan(s) }
+
 func (e *Engine) plan(s domain.CampaignSummary) domain.Plan {
 	if !s.State.Active() {
 		return domain.PlanSends(0, 0, domain.TierState{}, 0)

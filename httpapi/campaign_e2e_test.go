@@ -257,6 +257,11 @@ func TestHTTP_CampaignSandbox_Tier(t *testing.T) {
 	if n := len(r.accepted()); n != 250 {
 		t.Fatalf("the sandbox accepted %d households in the first window, want 250", n)
 	}
+	// The list gives each campaign the plan GET of one gives.
+	items := r.must(200, "GET", "/v1/weddings/"+g.w+"/campaigns", g.owner, nil).items()
+	if len(items) != 1 || len(obj(obj(items[0])["plan"])["waves"].([]any)) != 3 || obj(obj(items[0])["plan"])["waiting_for_tier"] != 750.0 {
+		t.Fatalf("the list: %v", items)
+	}
 }
 
 // Pause stops new sends, resume finishes, cancel ends for good.
