@@ -86,14 +86,14 @@ type campaignEngine struct {
 	dir string
 }
 
-// startCampaignEngine starts an engine sending at mps to a sandbox that
-// accepts sandboxMPS a second.
-func startCampaignEngine(mps, sandboxMPS float64) (*campaignEngine, error) {
+// startCampaignEngine starts an engine of its own with WhatsApp (o: its
+// pace, the sandbox's, whether the sandbox posts webhooks).
+func startCampaignEngine(o WhatsAppOptions) (*campaignEngine, error) {
 	dir, err := os.MkdirTemp("", "parinaya-bench-whatsapp-")
 	if err != nil {
 		return nil, err
 	}
-	eng, err := Start(dir, EngineOptions{WhatsApp: &WhatsAppOptions{MPS: mps, SandboxMPS: sandboxMPS}})
+	eng, err := Start(dir, EngineOptions{WhatsApp: &o})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -406,7 +406,7 @@ func runCampaignScenario(ctx context.Context, env *Env, see observer) ([]Scenari
 func runPacingAndCreate(ctx context.Context, env *Env, units, creations int, see observer) ([]ScenarioResult, ScenarioResult, error) {
 	// The sandbox takes far more than the engine may send: the busiest
 	// second it counts is then the engine's pacing, not its own limit.
-	ce, err := startCampaignEngine(campaignPacingMPS, campaignSandboxMPS)
+	ce, err := startCampaignEngine(WhatsAppOptions{MPS: campaignPacingMPS, SandboxMPS: campaignSandboxMPS})
 	if err != nil {
 		return nil, ScenarioResult{}, err
 	}
@@ -479,7 +479,7 @@ func runPacingAndCreate(ctx context.Context, env *Env, units, creations int, see
 
 // runThroughput: throughputWeddings campaigns at once at 1,000 msg/s.
 func runThroughput(ctx context.Context, env *Env, units int, see observer) (ScenarioResult, error) {
-	ce, err := startCampaignEngine(campaignThroughputMPS, campaignThroughputMPS)
+	ce, err := startCampaignEngine(WhatsAppOptions{MPS: campaignThroughputMPS, SandboxMPS: campaignThroughputMPS})
 	if err != nil {
 		return ScenarioResult{}, err
 	}

@@ -25,6 +25,9 @@ type Engine struct {
 	// Sandbox is the fake Cloud API the engine's campaigns send to, when
 	// started with EngineOptions.WhatsApp; nil otherwise.
 	Sandbox *sandbox.Sandbox
+	// AppSecret signs the webhooks the engine accepts (with its Sandbox):
+	// what a tool posting webhooks of its own signs them with.
+	AppSecret string
 
 	db       *storage.DB
 	eng      *actors.Engine
@@ -110,6 +113,7 @@ func (e *Engine) startWhatsApp(o WhatsAppOptions, hcfg *httpapi.Config, log zero
 		o.SandboxMPS = o.MPS
 	}
 	hcfg.WebhookAppSecret, hcfg.WebhookVerifyToken = randomSecret(), randomSecret()
+	e.AppSecret = hcfg.WebhookAppSecret
 	token := randomSecret()
 	scfg := sandbox.Config{AccessToken: token, AppSecret: hcfg.WebhookAppSecret, MPS: o.SandboxMPS,
 		Seed: uint64(time.Now().UnixNano()), Logger: log}

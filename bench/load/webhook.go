@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,12 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rs/zerolog"
 	"github.com/valyala/fasthttp"
 
-	"github.com/parinayaos/engine/actors"
-	"github.com/parinayaos/engine/httpapi"
-	"github.com/parinayaos/engine/storage"
 	"github.com/parinayaos/engine/whatsapp"
 	"github.com/parinayaos/engine/whatsapp/sandbox"
 )
@@ -67,86 +62,15 @@ const (
 	webhookDrainLimit = 2 * time.Minute
 	// webhookVisibleLimit bounds the wait for one reply to show.
 	webhookVisibleLimit = 5 * time.Second
-	// The WhatsApp Business Account and display number the bodies name
-	// (WHATSAPP.md §3.6's example).
-	webhookWABA    = "310987654321098"
-	webhookDisplay = "15557654321"
 )
-
-// webhookEngine is an in-process engine with WhatsApp whose sandbox posts
-// no webhooks, and the app secret its webhook route checks. It is Start
-// with WhatsAppOptions{NoWebhooks: true}, the secret kept: Start keeps it
-// to itself.
-type webhookEngine struct {
-	*Engine
-	secret string
-	c      *Client
-	dir    string
-}
-
-func startWebhookEngine(mps float64) (*webhookEngine, error) {
-	dir, err := os.MkdirTemp("", "parinaya-bench-webhook-")
-	if err != nil {
-		return nil, err
-	}
-	we := &webhookEngine{dir: dir}
-	fail := func(err error) (*webhookEngine, error) {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		return fail(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		db.Close()
-		return fail(err)
-	}
-	e := &Engine{URL: "http://" + ln.Addr().String(), db: db, closeMsg: func() {}}
-	var hcfg httpapi.Config
-	acfg := actors.Config{}
-	if acfg.Messaging, err = e.startWhatsApp(WhatsAppOptions{MPS: mps, SandboxMPS: mps, NoWebhooks: true}, &hcfg, zerolog.Nop()); err != nil {
-		_ = ln.Close()
-		db.Close()
-		return fail(err)
-	}
-	we.secret = hcfg.WebhookAppSecret
-	if e.eng, err = actors.New(db, acfg); err != nil {
-		e.closeMsg()
-		_ = ln.Close()
-		db.Close()
-		return fail(err)
-	}
-	e.RootToken = httpapi.NewRootToken()
-	hcfg.RootTokenHash = httpapi.HashToken(e.RootToken)
-	e.srv = httpapi.New(e.eng, hcfg)
-	go func() { _ = e.srv.Serve(ln) }()
-	e.srv.SetReady(true)
-	we.Engine = e
-	if we.c, err = NewClient(e.URL, 16); err != nil {
-		we.close()
-		return nil, err
-	}
-	return we, nil
-}
-
-func (we *webhookEngine) close() {
-	if we.c != nil {
-		we.c.Close()
-	}
-	_ = we.Engine.Close()
-	os.RemoveAll(we.dir)
-}
 
 // webhookMessage is one message a campaign sent, as the sandbox accepted
 // it, and what the tool does with it.
 type webhookMessage struct {
-	w       *Wedding
-	unit    int
-	acc     sandbox.Accepted
-	tap     int // index into acc.Buttons of the reply, -1: none
-	sampled bool
+	w    *Wedding
+	unit int
+	acc  sandbox.Accepted
+	tap  int // index into acc.Buttons of the reply, -1: none
 }
 
 // notification is one item of a body's statuses[] or messages[].
@@ -161,7 +85,7 @@ type webhookBody struct {
 	n         int // notifications in it
 }
 
-func (we *webhookEngine) post(c *fasthttp.HostClient, url string, b webhookBody, req *fasthttp.Request, resp *fasthttp.Response) error {
+func (we *campaignEngine) post(c *fasthttp.HostClient, url string, b webhookBody, req *fasthttp.Request, resp *fasthttp.Response) error {
 	req.Reset()
 	req.Header.SetMethod("POST")
 	req.SetRequestURI(url)
@@ -189,15 +113,15 @@ func statusJSON(a sandbox.Accepted, status string, ts int64) []byte {
 func tapJSON(a sandbox.Accepted, b sandbox.Choice, ts int64, k int) []byte {
 	return fmt.Appendf(nil, `{"context":{"from":%q,"id":%q},"from":%q,"id":"wamid.bench-reply-%d","timestamp":"%d",`+
 		`"type":"button","button":{"payload":%q,"text":%q}}`,
-		webhookDisplay, a.WAMID, strings.TrimPrefix(a.To, "+"), k, ts, b.ID, b.Title)
+		sandbox.DefaultDisplayNumber, a.WAMID, strings.TrimPrefix(a.To, "+"), k, ts, b.ID, b.Title)
 }
 
 // envelope wraps items (all statuses or all messages) in Meta's body and
 // signs it.
-func (we *webhookEngine) envelope(items []notification, from []string) webhookBody {
+func (we *campaignEngine) envelope(items []notification, from []string) webhookBody {
 	var b bytes.Buffer
-	b.WriteString(`{"object":"whatsapp_business_account","entry":[{"id":"` + webhookWABA + `","changes":[{"value":{` +
-		`"messaging_product":"whatsapp","metadata":{"display_phone_number":"` + webhookDisplay + `","phone_number_id":"` +
+	b.WriteString(`{"object":"whatsapp_business_account","entry":[{"id":"` + sandbox.DefaultBusinessAccountID + `","changes":[{"value":{` +
+		`"messaging_product":"whatsapp","metadata":{"display_phone_number":"` + sandbox.DefaultDisplayNumber + `","phone_number_id":"` +
 		sandbox.DefaultPhoneNumberID + `"},`)
 	if items[0].status {
 		b.WriteString(`"statuses":[`)
@@ -219,7 +143,7 @@ func (we *webhookEngine) envelope(items []notification, from []string) webhookBo
 	}
 	b.WriteString(`]},"field":"messages"}]}]}`)
 	body := b.Bytes()
-	return webhookBody{body: body, sig: []byte(whatsapp.Sign(we.secret, body)), n: len(items)}
+	return webhookBody{body: body, sig: []byte(whatsapp.Sign(we.AppSecret, body)), n: len(items)}
 }
 
 // burstPlan is what the tool will post.
@@ -235,7 +159,7 @@ type burstPlan struct {
 // planBurst builds the bodies from the accepted messages: statuses sent,
 // delivered and read of every message, duplicates up to nStatuses, taps on
 // nReplies messages (nSampled of them held back), shuffled and batched.
-func (we *webhookEngine) planBurst(r *rand.Rand, msgs []*webhookMessage, nStatuses, nReplies, nSampled int) (*burstPlan, error) {
+func (we *campaignEngine) planBurst(r *rand.Rand, msgs []*webhookMessage, nStatuses, nReplies, nSampled int) (*burstPlan, error) {
 	p := &burstPlan{msgs: msgs}
 	var sts []notification
 	base := time.Now().Unix()
@@ -266,7 +190,6 @@ func (we *webhookEngine) planBurst(r *rand.Rand, msgs []*webhookMessage, nStatus
 			return nil, fmt.Errorf("load: message %s has a quick reply without a payload", m.acc.WAMID)
 		}
 		if i < nSampled {
-			m.sampled = true
 			p.sampled = append(p.sampled, m)
 			continue
 		}
@@ -334,7 +257,8 @@ func runWebhookBurst(ctx context.Context, env *Env) ([]ScenarioResult, error) {
 		weddings, units, nStatuses, nReplies, nSampled = webhookQuickWeddings, webhookQuickUnits, webhookQuickStatuses, webhookQuickReplies, webhookQuickSampled
 		rawDur = 500 * time.Millisecond
 	}
-	we, err := startWebhookEngine(webhookMPS)
+	// The sandbox posts no webhooks: the tool is their only source.
+	we, err := startCampaignEngine(WhatsAppOptions{MPS: webhookMPS, SandboxMPS: webhookMPS, NoWebhooks: true})
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +433,7 @@ func runWebhookBurst(ctx context.Context, env *Env) ([]ScenarioResult, error) {
 
 // visible posts m's tap alone and polls the headcount from its 200 until
 // the totals change; it returns that time.
-func (we *webhookEngine) visible(hc *fasthttp.HostClient, hookURL string, m *webhookMessage, k int, req *fasthttp.Request, resp *fasthttp.Response) (time.Duration, error) {
+func (we *campaignEngine) visible(hc *fasthttp.HostClient, hookURL string, m *webhookMessage, k int, req *fasthttp.Request, resp *fasthttp.Response) (time.Duration, error) {
 	before, err := headcountTotals(we.c, m.w)
 	if err != nil {
 		return 0, err
@@ -528,8 +452,12 @@ func (we *webhookEngine) visible(hc *fasthttp.HostClient, hookURL string, m *web
 		Totals json.RawMessage `json:"totals"`
 	}
 	for time.Since(t200) < webhookVisibleLimit {
-		if st, err := we.c.Get(hreq, hresp); err != nil || st != 200 {
-			return 0, fmt.Errorf("headcount: status %d: %w", st, err)
+		st, err := we.c.Get(hreq, hresp)
+		if err != nil {
+			return 0, fmt.Errorf("headcount: %w", err)
+		}
+		if st != 200 {
+			return 0, fmt.Errorf("headcount: status %d", st)
 		}
 		if json.Unmarshal(hresp.Body(), &h) == nil && string(h.Totals) != before {
 			return time.Since(t200), nil
@@ -655,7 +583,11 @@ func check(c *Client, camps []*campaign, plan *burstPlan) (checked, error) {
 		if err := c.JSON("GET", "/v1/weddings/"+m.w.ID+"/rsvps?limit=100&unit="+m.w.UnitIDs[m.unit], m.w.OwnerToken, nil, &page); err != nil {
 			return out, err
 		}
-		ok := len(page.Items) > 0
+		if len(page.Items) == 0 {
+			rsvpMissing++ // the household has no invitation left: its tap answered nothing
+			continue
+		}
+		ok := true
 		for _, it := range page.Items {
 			switch it.Status {
 			case want:
