@@ -53,15 +53,10 @@ func newMessaging(c Config, webhookURL string, log zerolog.Logger) (*messaging, 
 			m.verifyToken = randomSecret()
 		}
 		token := randomSecret()
-		// The config's 0 is "no delay"; the sandbox's is "its default".
-		delay := c.Sandbox.Delay.Duration
-		if delay == 0 {
-			delay = -1
-		}
-		sb, err := sandbox.New(sandbox.Config{AccessToken: token, AppSecret: m.appSecret, WebhookURL: webhookURL,
-			MPS: float64(c.Sandbox.MPS), ReplyRate: c.Sandbox.ReplyRate, FailRate: c.Sandbox.FailRate,
-			DuplicateRate: c.Sandbox.DuplicateRate, ReorderRate: c.Sandbox.ReorderRate, Delay: delay,
-			Seed: uint64(time.Now().UnixNano()), Logger: log.With().Str("component", "sandbox").Logger()})
+		scfg := sandboxConfig(c)
+		scfg.AccessToken, scfg.AppSecret, scfg.WebhookURL = token, m.appSecret, webhookURL
+		scfg.Seed, scfg.Logger = uint64(time.Now().UnixNano()), log.With().Str("component", "sandbox").Logger()
+		sb, err := sandbox.New(scfg)
 		if err != nil {
 			return nil, fmt.Errorf("sandbox: %w", err)
 		}

@@ -170,21 +170,11 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	log := newLogger(s.cfg.Log, stderr)
 	c := s.cfg
-	sb, err := sandbox.New(sandbox.Config{
-		BusinessAccountID: c.WhatsApp.BusinessAccountID,
-		PhoneNumberID:     c.WhatsApp.PhoneNumberID,
-		AccessToken:       c.WhatsApp.AccessToken,
-		AppSecret:         c.WhatsApp.AppSecret,
-		WebhookURL:        s.webhook,
-		MPS:               float64(c.Sandbox.MPS),
-		ReplyRate:         c.Sandbox.ReplyRate,
-		FailRate:          c.Sandbox.FailRate,
-		DuplicateRate:     c.Sandbox.DuplicateRate,
-		ReorderRate:       c.Sandbox.ReorderRate,
-		Delay:             sandboxDelay(c.Sandbox.Delay.Duration),
-		Seed:              s.seed,
-		Logger:            log,
-	})
+	scfg := sandboxConfig(c)
+	scfg.BusinessAccountID, scfg.PhoneNumberID = c.WhatsApp.BusinessAccountID, c.WhatsApp.PhoneNumberID
+	scfg.AccessToken, scfg.AppSecret, scfg.WebhookURL = c.WhatsApp.AccessToken, c.WhatsApp.AppSecret, s.webhook
+	scfg.Seed, scfg.Logger = s.seed, log
+	sb, err := sandbox.New(scfg)
 	if err != nil {
 		return err
 	}
@@ -239,13 +229,17 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-// sandboxDelay maps the config's "0 = no delay" to the sandbox's "< 0 =
-// none" (its 0 means its default).
-func sandboxDelay(d time.Duration) time.Duration {
-	if d == 0 {
-		return -1
+// sandboxConfig is the sandbox [sandbox] and the environment describe: its
+// rates and delay (the config's 0 is "no delay", the sandbox's "its
+// default"). The caller adds the secrets, the webhook URL, the seed and
+// the logger.
+func sandboxConfig(c Config) sandbox.Config {
+	delay := c.Sandbox.Delay.Duration
+	if delay == 0 {
+		delay = -1
 	}
-	return d
+	return sandbox.Config{MPS: float64(c.Sandbox.MPS), ReplyRate: c.Sandbox.ReplyRate, FailRate: c.Sandbox.FailRate,
+		DuplicateRate: c.Sandbox.DuplicateRate, ReorderRate: c.Sandbox.ReorderRate, Delay: delay}
 }
 
 // sandboxHandler adds GET /healthz and /readyz (the process is up; the
