@@ -104,6 +104,7 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// allDigits reports whether s is one or more ASCII digits.
 func allDigits(s string) bool {
 	if s == "" {
 		return false

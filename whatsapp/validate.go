@@ -126,10 +126,8 @@ func validateTo(to string) error {
 	if len(digits) < 8 || len(digits) > 15 {
 		return invalid(field, "must have 8 to 15 digits after '+' (E.164), has %d characters", len(digits))
 	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return invalid(field, "must be '+' and digits only (E.164)")
-		}
+	if !allDigits(digits) {
+		return invalid(field, "must be '+' and digits only (E.164)")
 	}
 	if digits[0] == '0' {
 		return invalid(field, "must not start with +0: no country code does (E.164)")

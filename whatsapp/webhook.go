@@ -614,13 +614,8 @@ func errorsOf(raw json.RawMessage) []Error {
 // e164 prefixes Meta's all-digit phone numbers with '+' (§3.2); anything
 // else is kept as sent.
 func e164(digits string) string {
-	if digits == "" {
-		return ""
-	}
-	for i := 0; i < len(digits); i++ {
-		if digits[i] < '0' || digits[i] > '9' {
-			return digits
-		}
+	if !allDigits(digits) {
+		return digits // "" too
 	}
 	return "+" + digits
 }
