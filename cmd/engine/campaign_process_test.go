@@ -161,6 +161,10 @@ type messageRow struct {
 		Code  string `json:"code"`
 		Title string `json:"title"`
 	} `json:"error"`
+	History []struct {
+		Status string `json:"status"`
+		At     string `json:"at"`
+	} `json:"history"`
 }
 
 // sandboxAccepted reads every page of the sandbox's GET /sandbox/messages.
@@ -463,10 +467,7 @@ func TestProcess_CloudModeAgainstSandbox(t *testing.T) {
 	person, phone := u.Members[0].ID, u.Members[0].Phone
 	p.must(t, http.MethodPut, w.base+"/people/"+person+"/consent", w.owner, map[string]any{"status": "opted_in", "source": "RSVP card"}, http.StatusOK, nil)
 	p.must(t, http.MethodPost, w.base+"/invitations", w.owner, map[string]any{"event_ids": []string{ev.ID}, "unit_ids": []string{u.ID}}, http.StatusOK, nil)
-	var created struct {
-		ID    string `json:"id"`
-		Total int    `json:"total"`
-	}
+	var created campaignRow // the 202: id, total, skipped
 	p.must(t, http.MethodPost, w.base+"/campaigns", w.owner, map[string]any{"kind": "invite", "event_ids": []string{ev.ID},
 		"audience": map[string]any{"unit_ids": []string{u.ID}}, "template": map[string]any{"name": "wedding_invite", "language": "en"}},
 		http.StatusAccepted, &created)
@@ -548,15 +549,7 @@ func TestProcess_CampaignKillDurability(t *testing.T) {
 
 	w := provisionCampaignWedding(t, p, n)
 	total, doNotMessage, noConsent := w.expectedCampaign()
-	var created struct {
-		ID      string `json:"id"`
-		Total   int    `json:"total"`
-		Skipped struct {
-			DoNotMessage int `json:"do_not_message"`
-			NoConsent    int `json:"no_consent"`
-			NoPhone      int `json:"no_phone"`
-		} `json:"skipped"`
-	}
+	var created campaignRow // the 202: id, total, skipped
 	began := time.Now()
 	p.must(t, http.MethodPost, w.base+"/campaigns", w.owner, w.inviteAll(), http.StatusAccepted, &created)
 	if created.Total != total || created.Skipped.DoNotMessage != doNotMessage || created.Skipped.NoConsent != noConsent || created.Skipped.NoPhone != 0 {
@@ -731,10 +724,7 @@ func TestProcess_CampaignIdempotentAcrossKill(t *testing.T) {
 		t.Fatalf("POST campaigns: %d %v %s", status, err, first)
 	}
 	p.kill(t)
-	var created struct {
-		ID    string `json:"id"`
-		Total int    `json:"total"`
-	}
+	var created campaignRow // the 202: id, total, skipped
 	if err := json.Unmarshal(first, &created); err != nil || created.ID == "" || created.Total != total {
 		t.Fatalf("POST campaigns answered %s; want an id and total %d", first, total)
 	}

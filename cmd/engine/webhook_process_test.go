@@ -194,18 +194,6 @@ func burst(t *testing.T, p *engineProc, all []*whBody, idx []int, killAt int) (a
 	return acked
 }
 
-type whMessageRow struct {
-	ID      string `json:"id"`
-	UnitID  string `json:"unit_id"`
-	Phone   string `json:"phone"`
-	WAMID   string `json:"wamid"`
-	Status  string `json:"status"`
-	History []struct {
-		Status string `json:"status"`
-		At     string `json:"at"`
-	} `json:"history"`
-}
-
 // TestProcess_WebhookKillDurability (issue 12): a campaign to ~300
 // households against an `engine sandbox` child that posts no webhooks of
 // its own; the test is Meta. From what the sandbox accepted it builds
@@ -240,10 +228,7 @@ func TestProcess_WebhookKillDurability(t *testing.T) {
 
 	w := provisionCampaignWedding(t, p, n)
 	total, _, _ := w.expectedCampaign()
-	var created struct {
-		ID    string `json:"id"`
-		Total int    `json:"total"`
-	}
+	var created campaignRow // the 202: id, total, skipped
 	p.must(t, http.MethodPost, w.base+"/campaigns", w.owner, w.inviteAll(), http.StatusAccepted, &created)
 	if created.Total != total {
 		t.Fatalf("campaign created %+v; want total %d", created, total)
@@ -425,7 +410,7 @@ func TestProcess_WebhookKillDurability(t *testing.T) {
 
 	// Every message is read, each step once in its history.
 	items, _ = p.pages(t, w.base+"/messages?campaign="+url.QueryEscape(created.ID), w.owner, 1000)
-	msgs := decodeAll[whMessageRow](t, "messages", items)
+	msgs := decodeAll[messageRow](t, "messages", items)
 	if len(msgs) != total {
 		t.Errorf("the campaign lists %d messages, want %d", len(msgs), total)
 	}
