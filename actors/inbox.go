@@ -188,15 +188,9 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		if len(st.Errors) > 0 {
 			cmd.Error = &domain.MessageError{Code: strconv.Itoa(st.Errors[0].Code), Title: st.Errors[0].Title}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := e.Do(ctx, wedding, domain.Root, cmd)
-		var de *domain.Error
-		switch {
-		case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
-			return "unroutable", "status " + st.Status + " of " + st.WAMID + ": " + err.Error(), false
-		case err != nil:
-			return "", "", true
+		res, why, retry := x.do(wedding, cmd, "status "+st.Status+" of "+st.WAMID)
+		if why != "" || retry {
+			return "unroutable", why, retry
 		}
 		if r, ok := res.Value.(domain.StatusResult); ok && r.Applied {
 			return "applied", "", false
@@ -222,19 +216,8 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		if !ok || !known || status == domain.Pending {
 			return "unroutable", "message " + m.ID + ": a button payload the engine did not sign", false
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		at := domain.At(m.Timestamp)
-		if at == 0 {
-			at = domain.At(e.cfg.Now())
-		}
-		_, err := e.Do(ctx, wedding, domain.Root, &domain.RecordReply{MessageID: msgID, Answer: status, At: at})
-		var de *domain.Error
-		switch {
-		case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
-			return "unroutable", "message " + m.ID + ": " + err.Error(), false
-		case err != nil:
-			return "", "", true
+		if _, why, retry := x.do(wedding, &domain.RecordReply{MessageID: msgID, Answer: status, At: x.sentAt(m)}, "message "+m.ID); why != "" || retry {
+			return "unroutable", why, retry
 		}
 		return "applied", "", false
 	case whatsapp.KindPreference:
@@ -275,25 +258,18 @@ func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, ret
 		}
 		wedding, quoted = w, ""
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	if quoted != "" {
 		// The quoted message's own id in its wedding, if it is one of ours.
+		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
 		if v, err := e.Query(ctx, wedding, domain.Root, domain.FindMessageByWAMID{WAMID: quoted}); err == nil {
 			msgID, _ = v.(string)
 		}
+		cancel()
 	}
-	at := domain.At(m.Timestamp)
-	if at == 0 {
-		at = domain.At(e.cfg.Now())
-	}
-	res, err := e.Do(ctx, wedding, domain.Root, &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: at, InboundID: m.ID})
-	var de *domain.Error
-	switch {
-	case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
-		return "unroutable", "message " + m.ID + ": " + err.Error(), false
-	case err != nil:
-		return "", "", true
+	cmd := &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: x.sentAt(m), InboundID: m.ID}
+	res, why, retry := x.do(wedding, cmd, "message "+m.ID)
+	if why != "" || retry {
+		return "unroutable", why, retry
 	}
 	if r, ok := res.Value.(domain.TypedReplyResult); ok && r.Unclear {
 		if r.Listed {
@@ -302,4 +278,33 @@ func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, ret
 		return "kept", "message " + m.ID + ": " + r.Why, false
 	}
 	return "applied", "", false
+}
+
+// applyTimeout bounds one command of the processor.
+const applyTimeout = 30 * time.Second
+
+// do runs one notification's command on its wedding. why is set when the
+// wedding refused it or does not exist (about says what it was); retry when
+// the engine could not run it now (closing, storage failing).
+func (x *inbox) do(wedding string, cmd domain.Command, about string) (res Result, why string, retry bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+	defer cancel()
+	res, err := x.e.Do(ctx, wedding, domain.Root, cmd)
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
+		return res, about + ": " + err.Error(), false
+	case err != nil:
+		return res, "", true
+	}
+	return res, "", false
+}
+
+// sentAt is when the guest sent m (Meta's timestamp), or now if Meta did
+// not say.
+func (x *inbox) sentAt(m *whatsapp.InboundMessage) domain.Instant {
+	if at := domain.At(m.Timestamp); at != 0 {
+		return at
+	}
+	return domain.At(x.e.cfg.Now())
 }
