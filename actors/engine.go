@@ -24,6 +24,9 @@ const (
 	DefaultSnapshotKeep  = 2
 	DefaultJournalTail   = 1_000
 	DefaultIdleTimeout   = 30 * time.Minute
+	// DefaultInboxRetention: Meta redelivers for up to 7 days; a month
+	// leaves operators time to replay after a fix.
+	DefaultInboxRetention = 30 * 24 * time.Hour
 )
 
 // DefaultGCPercent is the garbage collector target (GOGC) the engine
@@ -75,6 +78,11 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Messaging configures WhatsApp campaigns.
 	Messaging MessagingConfig
+	// InboxRetention is how long a processed webhook body stays in the
+	// inbox (for replays) before it is pruned (default 30 days; < 0 never
+	// prunes). Bodies not yet applied, or kept as unroutable or
+	// unprocessable, are never pruned.
+	InboxRetention time.Duration
 
 	// beforeExecute, when set (tests only), runs on the wedding goroutine
 	// before each command is executed; it may panic to test recovery.
@@ -96,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.InboxRetention == 0 {
+		c.InboxRetention = DefaultInboxRetention
 	}
 	if c.Now == nil {
 		c.Now = time.Now
