@@ -71,6 +71,22 @@ type inboxIDs struct {
 	mu      sync.Mutex
 	next    uint64 // 0: not read from the database yet
 	writing map[uint64]struct{}
+
+	// states serializes the changes of entries' states (SetInboxState)
+	// with PruneInbox, which deletes an entry for the state it read: a
+	// replay may not make an entry waiting again between the two, nor a
+	// state change bring a pruned entry back.
+	//
+	// NB: never held together with mu (PruneInbox reads the watermark
+	// before it takes states).
+	states struct {
+		sync.Mutex
+		// pruneFrom is where the next PruneInbox starts: every entry below
+		// it is one that pruning keeps (not processed). SetInboxState
+		// lowers it when it marks an entry below it processed (after a
+		// replay).
+		pruneFrom uint64
+	}
 }
 
 func inboxKey(id uint64) []byte { return binary.BigEndian.AppendUint64([]byte{prefixInbox}, id) }
@@ -177,7 +193,11 @@ func (d *DB) lastInboxID() (uint64, error) {
 // SetInboxState records what processing made of an entry. It need not be
 // synced: an entry found still "received" after a crash is processed
 // again, which changes nothing twice.
+//
+// Returns ErrNotFound for an id not in the inbox (never stored, or pruned).
 func (d *DB) SetInboxState(id uint64, state InboxState, why string) error {
+	d.inbox.states.Lock()
+	defer d.inbox.states.Unlock()
 	v, closer, err := d.pdb.Get(inboxKey(id))
 	if errors.Is(err, pebble.ErrNotFound) {
 		return ErrNotFound
@@ -191,7 +211,97 @@ func (d *DB) SetInboxState(id uint64, state InboxState, why string) error {
 		return err
 	}
 	e.State, e.Why = state, why
-	return d.pdb.Set(inboxKey(id), encodeInbox(e), pebble.NoSync)
+	if err := d.pdb.Set(inboxKey(id), encodeInbox(e), pebble.NoSync); err != nil {
+		return err
+	}
+	if state == InboxProcessed && id < d.inbox.states.pruneFrom {
+		d.inbox.states.pruneFrom = id
+	}
+	return nil
+}
+
+// PruneInbox deletes up to limit entries that are processed and were
+// received before before, and returns how many it deleted: the inbox's
+// retention, run by the engine in chunks. Every other entry stays: one
+// still received is not applied yet, and unroutable and unprocessable ones
+// are kept for operators. Nothing above InboxWatermark is looked at, and
+// the entry at it is kept too: ids are read back from the last entry
+// stored at the next start, so keeping the newest one means pruning never
+// makes an id be handed out twice.
+//
+// ids are in arrival order, so the scan ends at the first entry received
+// at or after before. It starts where the last call ended: the entries a
+// call keeps are read once, not at every call, unless one of them becomes
+// processed (a replay). So a call reads what it deletes (at most limit)
+// and the entries it passes on the way.
+//
+// The deletes are not synced: a pruned entry was applied already, and one
+// that comes back after a crash is pruned again.
+//
+// NB: the order is by id, the cutoff by receive time: an entry stamped
+// ahead by a clock that was then stepped back holds the scan up until
+// before passes its stamp.
+func (d *DB) PruneInbox(before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	if err := d.Err(); err != nil {
+		return 0, err
+	}
+	mark, err := d.InboxWatermark()
+	if err != nil {
+		return 0, err
+	}
+	d.inbox.states.Lock()
+	defer d.inbox.states.Unlock()
+	from := max(d.inbox.states.pruneFrom, 1)
+	if mark <= from {
+		return 0, nil
+	}
+	it, err := d.pdb.NewIter(&pebble.IterOptions{LowerBound: inboxKey(from), UpperBound: inboxKey(mark)})
+	if err != nil {
+		return 0, err
+	}
+	defer it.Close()
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	cutoff, n, next := before.UnixNano(), 0, from
+	for valid := it.First(); valid && n < limit; valid = it.Next() {
+		k := it.Key()
+		if len(k) != 9 {
+			return 0, fmt.Errorf("%w: inbox key %q", ErrCorrupt, k)
+		}
+		id := binary.BigEndian.Uint64(k[1:])
+		v := it.Value()
+		if len(v) == 0 { // as InboxAfter: no entry
+			next = id + 1
+			continue
+		}
+		if len(v) < 11 {
+			return 0, fmt.Errorf("%w: inbox entry %d of %d bytes", ErrCorrupt, id, len(v))
+		}
+		if int64(binary.BigEndian.Uint64(v[1:9])) >= cutoff {
+			next = id
+			break
+		}
+		if InboxState(v[0]) == InboxProcessed {
+			if err := b.Delete(k, nil); err != nil {
+				return 0, err
+			}
+			n++
+		}
+		next = id + 1
+	}
+	if err := it.Error(); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		if err := b.Commit(pebble.NoSync); err != nil {
+			return 0, fmt.Errorf("storage: inbox prune: %w", err)
+		}
+	}
+	d.inbox.states.pruneFrom = next
+	return n, nil
 }
 
 // InboxAfter returns up to limit entries with after < id ≤ upTo, in id
