@@ -126,6 +126,12 @@ type WhatsAppConfig struct {
 	APIVersion        string `toml:"api_version"`
 	PhoneNumberID     string `toml:"phone_number_id"`
 	BusinessAccountID string `toml:"business_account_id"`
+	// InboxRetention is how long a processed webhook body stays in the
+	// inbox, for replays, before it is pruned (actors.Config.
+	// InboxRetention; default 30 days). Bodies not applied, or kept as
+	// unroutable or unprocessable, stay whatever their age. Negative =
+	// never prune; 0 is refused.
+	InboxRetention Duration `toml:"inbox_retention"`
 
 	AppSecret   string `toml:"-"` // PARINAYA_WHATSAPP_APP_SECRET only
 	VerifyToken string `toml:"-"` // PARINAYA_WHATSAPP_VERIFY_TOKEN only
@@ -203,7 +209,8 @@ func defaultConfig() Config {
 		},
 		Log: LogConfig{Level: "info", Format: "auto", Requests: true},
 		WhatsApp: WhatsAppConfig{Mode: "sandbox", MPS: actors.DefaultMPS, MaxAttempts: actors.DefaultMaxAttempts,
-			BaseURL: whatsapp.DefaultBaseURL, APIVersion: whatsapp.DefaultAPIVersion},
+			BaseURL: whatsapp.DefaultBaseURL, APIVersion: whatsapp.DefaultAPIVersion,
+			InboxRetention: Duration{actors.DefaultInboxRetention}},
 		Sandbox: SandboxConfig{MPS: 80, Delay: Duration{20 * time.Millisecond}},
 	}
 }
@@ -551,6 +558,9 @@ func (c Config) Validate() error {
 	}
 	positive("whatsapp.mps", int64(c.WhatsApp.MPS))
 	positive("whatsapp.max_attempts", int64(c.WhatsApp.MaxAttempts))
+	if c.WhatsApp.InboxRetention.Duration == 0 {
+		bad("whatsapp.inbox_retention", "must not be 0 (use a negative duration, e.g. -1s, to keep every webhook body)")
+	}
 	if c.WhatsApp.Mode == "cloud" {
 		if c.WhatsApp.AccessToken == "" {
 			bad("whatsapp.access_token", "is required in cloud mode (set PARINAYA_WHATSAPP_ACCESS_TOKEN)")

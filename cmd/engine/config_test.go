@@ -51,7 +51,8 @@ func TestConfigDefaults(t *testing.T) {
 		got.Server.MaxBodyBytes != 1<<20 ||
 		got.Runtime.GCPercent != 400 || got.Sandbox.MPS != 80 || got.Sandbox.ReplyRate != 0 ||
 		got.Sandbox.Delay.Duration != 20*time.Millisecond || got.WhatsApp.Mode != "sandbox" ||
-		got.Log.Level != "info" || got.Log.Format != "auto" || !got.Log.Requests {
+		got.Log.Level != "info" || got.Log.Format != "auto" || !got.Log.Requests ||
+		got.WhatsApp.InboxRetention.Duration != 30*24*time.Hour {
 		t.Fatalf("a default differs from the documented one: %+v", got)
 	}
 	if err := defaultConfig().Validate(); err != nil {
@@ -156,6 +157,16 @@ mps = 10
 				t.Errorf("idle_timeout = %v", c.Engine.IdleTimeout)
 			}
 		}},
+		{"inbox retention from env", nil, map[string]string{"PARINAYA_WHATSAPP_INBOX_RETENTION": "168h"}, func(t *testing.T, c Config) {
+			if c.WhatsApp.InboxRetention.Duration != 7*24*time.Hour {
+				t.Errorf("inbox_retention = %v", c.WhatsApp.InboxRetention)
+			}
+		}},
+		{"negative inbox retention means never", nil, map[string]string{"PARINAYA_WHATSAPP_INBOX_RETENTION": "-1s"}, func(t *testing.T, c Config) {
+			if c.WhatsApp.InboxRetention.Duration >= 0 {
+				t.Errorf("inbox_retention = %v", c.WhatsApp.InboxRetention)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +213,7 @@ func TestConfigErrors(t *testing.T) {
 		{"log level", nil, map[string]string{"PARINAYA_LOG_LEVEL": "verbose"}, []string{"log.level"}},
 		{"log format", nil, map[string]string{"PARINAYA_LOG_FORMAT": "xml"}, []string{"log.format"}},
 		{"idle timeout zero", nil, map[string]string{"PARINAYA_ENGINE_IDLE_TIMEOUT": "0s"}, []string{"engine.idle_timeout"}},
+		{"inbox retention zero", nil, map[string]string{"PARINAYA_WHATSAPP_INBOX_RETENTION": "0s"}, []string{"whatsapp.inbox_retention: must not be 0"}},
 		{"journal tail zero", nil, map[string]string{"PARINAYA_ENGINE_JOURNAL_TAIL": "0"}, []string{"engine.journal_tail"}},
 		{"gc percent", nil, map[string]string{"PARINAYA_RUNTIME_GC_PERCENT": "0"}, []string{"runtime.gc_percent"}},
 		{"memory limit", nil, map[string]string{"PARINAYA_RUNTIME_MEMORY_LIMIT_BYTES": "-2"}, []string{"runtime.memory_limit_bytes"}},
