@@ -217,15 +217,18 @@ func ParseWebhook(body []byte) ([]Notification, error) {
 	if !json.Valid(body) {
 		return nil, ErrNotJSON
 	}
+	// One copy, which every Raw returned slices: the caller's buffer may
+	// be reused (a fasthttp request's).
+	body = bytes.Clone(body)
 	var p parser
-	top := object(body)
+	top := validObject(body)
 	if top == nil {
-		p.other("body", bytes.Clone(body), "body is not a JSON object")
+		p.other("body", body, "body is not a JSON object")
 		return p.out, nil
 	}
 	entries, ok := array(top["entry"])
 	if !ok {
-		p.other("body", bytes.Clone(body), "body has no entry array")
+		p.other("body", body, "body has no entry array")
 		return p.out, nil
 	}
 	for _, raw := range entries {
@@ -266,7 +269,7 @@ func (p *parser) otherKey(where string, raw []byte) string {
 
 func (p *parser) entry(raw json.RawMessage) {
 	p.waba, p.field, p.phoneID = "", "", ""
-	e := object(raw)
+	e := validObject(raw)
 	if e == nil {
 		p.other("entry", raw, "entry is not a JSON object")
 		return
@@ -284,7 +287,7 @@ func (p *parser) entry(raw json.RawMessage) {
 
 func (p *parser) change(raw json.RawMessage) {
 	p.field, p.phoneID, p.contacts = "", "", contacts{}
-	c := object(raw)
+	c := validObject(raw)
 	if c == nil {
 		p.other("change", raw, "change is not a JSON object")
 		return
@@ -293,12 +296,12 @@ func (p *parser) change(raw json.RawMessage) {
 		p.field = f // a name: a number here is no field
 	}
 	valueRaw := c["value"]
-	v := object(valueRaw)
+	v := validObject(valueRaw)
 	if v == nil {
 		p.other("change", raw, "change has no value object")
 		return
 	}
-	p.phoneID = str(object(v["metadata"])["phone_number_id"])
+	p.phoneID = str(validObject(v["metadata"])["phone_number_id"])
 	if p.field == "" {
 		p.other("value", valueRaw, "change has no field")
 		return
@@ -358,7 +361,7 @@ func (p *parser) systemErrors(v map[string]json.RawMessage, valueRaw json.RawMes
 }
 
 func (p *parser) status(raw json.RawMessage) {
-	s := object(raw)
+	s := validObject(raw)
 	if s == nil {
 		p.other("statuses[]", raw, "status is not a JSON object")
 		return
@@ -381,7 +384,7 @@ func (p *parser) status(raw json.RawMessage) {
 }
 
 func (p *parser) message(raw json.RawMessage, echo bool) {
-	m := object(raw)
+	m := validObject(raw)
 	if m == nil {
 		p.other("messages[]", raw, "message is not a JSON object")
 		return
@@ -402,7 +405,7 @@ func (p *parser) message(raw json.RawMessage, echo bool) {
 	}
 	ts, tsKey := unixTime(m["timestamp"])
 	msg.Timestamp = ts
-	ctx := object(m["context"])
+	ctx := validObject(m["context"])
 	msg.ContextID = str(ctx["id"])
 	msg.Forwarded = boolean(ctx["forwarded"]) || boolean(ctx["frequently_forwarded"])
 	msg.Errors = errorsOf(m["errors"])
@@ -411,40 +414,40 @@ func (p *parser) message(raw json.RawMessage, echo bool) {
 	var problem string
 	switch msg.Type {
 	case "text":
-		t := object(m["text"])
+		t := validObject(m["text"])
 		if t == nil {
 			problem = "text message without a text object"
 		}
 		msg.Text = str(t["body"])
 	case "button":
-		b := object(m["button"])
+		b := validObject(m["button"])
 		if b == nil {
 			problem = "button message without a button object"
 		}
 		msg.ButtonPayload, msg.ButtonText = str(b["payload"]), str(b["text"])
 	case "interactive":
-		problem = interactive(msg, object(m["interactive"]))
+		problem = interactive(msg, validObject(m["interactive"]))
 	case "reaction":
-		r := object(m["reaction"])
+		r := validObject(m["reaction"])
 		msg.ReactedTo, msg.Emoji = str(r["message_id"]), str(r["emoji"])
 		if msg.ReactedTo == "" {
 			problem = "reaction without reaction.message_id"
 		}
 	case "edit":
 		key += ":edit:" + tsKey
-		e := object(m["edit"])
+		e := validObject(m["edit"])
 		msg.EditedID = originalID(e)
-		inner := object(e["message"])
-		if t := object(inner["text"]); t != nil {
+		inner := validObject(e["message"])
+		if t := validObject(inner["text"]); t != nil {
 			msg.Text = str(t["body"])
-		} else if t := object(e["text"]); t != nil {
+		} else if t := validObject(e["text"]); t != nil {
 			msg.Text = str(t["body"])
 		}
 		if msg.EditedID == "" {
 			problem = "edit without edit.original_message_id"
 		}
 	case "revoke":
-		msg.RevokedID = originalID(object(m["revoke"]))
+		msg.RevokedID = originalID(validObject(m["revoke"]))
 		if msg.RevokedID == "" {
 			problem = "revoke without revoke.original_message_id"
 		}
@@ -462,11 +465,11 @@ func interactive(msg *InboundMessage, it map[string]json.RawMessage) string {
 	var reply map[string]json.RawMessage
 	switch msg.ReplyKind {
 	case "button_reply", "list_reply":
-		reply = object(it[msg.ReplyKind])
+		reply = validObject(it[msg.ReplyKind])
 	case "":
 		// Meta always says the type; the reply object says it too.
 		for _, k := range [...]string{"button_reply", "list_reply"} {
-			if reply = object(it[k]); reply != nil {
+			if reply = validObject(it[k]); reply != nil {
 				msg.ReplyKind = k
 				break
 			}
@@ -500,7 +503,7 @@ func originalID(o map[string]json.RawMessage) string {
 }
 
 func (p *parser) preference(raw json.RawMessage) {
-	o := object(raw)
+	o := validObject(raw)
 	if o == nil {
 		p.other("user_preferences[]", raw, "user preference is not a JSON object")
 		return
@@ -548,11 +551,11 @@ func contactsOf(raw json.RawMessage) contacts {
 	var cs contacts
 	n := 0
 	for _, item := range list {
-		o := object(item)
+		o := validObject(item)
 		if o == nil {
 			continue
 		}
-		c := &contact{waID: str(o["wa_id"]), userID: str(o["user_id"]), name: str(object(o["profile"])["name"])}
+		c := &contact{waID: str(o["wa_id"]), userID: str(o["user_id"]), name: str(validObject(o["profile"])["name"])}
 		n++
 		cs.only = c
 		if c.waID != "" {
@@ -597,7 +600,7 @@ func errorsOf(raw json.RawMessage) []Error {
 	list, _ := array(raw)
 	var out []Error
 	for _, item := range list {
-		o := object(item)
+		o := validObject(item)
 		if o == nil {
 			continue
 		}
@@ -605,7 +608,7 @@ func errorsOf(raw json.RawMessage) []Error {
 			Code:    integer(o["code"]),
 			Title:   str(o["title"]),
 			Message: str(o["message"]),
-			Details: str(object(o["error_data"])["details"]),
+			Details: str(validObject(o["error_data"])["details"]),
 		})
 	}
 	return out
@@ -652,10 +655,7 @@ func str(raw json.RawMessage) string {
 	}
 	switch c := raw[0]; {
 	case c == '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return ""
-		}
+		s, _ := jsonString(raw)
 		return s
 	case c == '-' || (c >= '0' && c <= '9'):
 		return string(raw)
@@ -688,11 +688,7 @@ func array(raw json.RawMessage) ([]json.RawMessage, bool) {
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil, false
 	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		return nil, false
-	}
-	return list, true
+	return validArray(raw)
 }
 
 // isAbsent reports whether a member is missing or null.
