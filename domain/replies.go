@@ -77,7 +77,10 @@ type RecordTypedReply struct {
 	Phone            string // the guest's phone, E.164
 	Text             string
 	ContextMessageID string
-	At               Instant
+	// ContextWAMID is Meta's id of the message replied to, when the
+	// engine's own id is not known: the wedding finds it in its outbox.
+	ContextWAMID string
+	At           Instant
 	// InboundID is the guest's message's id (Meta's): an unclear reply is
 	// listed for a person once, however often it is redelivered.
 	InboundID string
@@ -125,6 +128,11 @@ func (c *RecordTypedReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		return changes, res, nil
 	}
 	target := c.ContextMessageID
+	if target == "" && c.ContextWAMID != "" {
+		if cid, i, ok := w.MessageByWAMID(c.ContextWAMID); ok {
+			target = w.Campaign(cid).MessageID(i)
+		}
+	}
 	if target == "" {
 		target = w.newestMessageTo(c.Phone)
 	}
