@@ -659,6 +659,17 @@ func (h *handle) admit(max int) (ok, overloaded bool) {
 	return true, false
 }
 
+// admitInternal reserves a place for one of the engine's own requests
+// (the webhook mailboxes'), which the caller bounds itself: it fails only
+// when the handle is retired.
+func (h *handle) admitInternal() bool {
+	if h.inflight.Add(1) <= 0 {
+		h.inflight.Add(-1)
+		return false
+	}
+	return true
+}
+
 // publish makes v the wedding's view unless a newer one is there already:
 // jobs are finished by whichever caller waits first, in any order.
 func (h *handle) publish(v *domain.View) {

@@ -15,23 +15,27 @@ import (
 )
 
 // The inbox processor: after a webhook body is stored and acknowledged, it
-// is split into its notifications and each is applied to its wedding, as a
-// command, like anything else: statuses to the outbox (RecordStatus).
-// Applying is idempotent (a repeated or older status changes nothing), so a
-// body processed twice (a crash between applying and marking it) or
-// replayed changes nothing twice. A body whose notifications all applied is
-// marked processed; one with a notification the engine could not apply is
-// kept as unroutable, with why, for operators (and a later replay).
+// is split into its notifications, each is routed to its wedding and
+// becomes a command there, like anything else (statuses RecordStatus,
+// answers RecordReply or RecordTypedReply, deletions FlagReply, Meta's
+// preferences RecordPreference). One goroutine reads the stored bodies in
+// order, a pass of many at a time; each wedding's share of a pass goes to
+// its webhook mailbox (mailbox.go) as one batch, so a burst costs each
+// wedding a few commits, not one per notification, and weddings apply
+// their shares in parallel.
 //
-// Guest replies that tap one of the engine's buttons (a template quick
-// reply, an interactive button or list row) carry a payload the engine
-// signed: they become RSVPs (RecordReply) at the guest's own time; a
-// payload the engine did not sign answers nothing and is kept.
+// Applying is idempotent (a repeated or older status changes nothing, an
+// older answer changes nothing), so a body processed twice (a crash
+// between applying and marking it) or replayed changes nothing twice. A
+// body whose notifications all applied is marked processed; one with a
+// notification the engine could not apply is kept as unroutable, with
+// why, for operators (and a later replay).
 //
-// TODO(issue 12): typed replies (domain.ParseReply), reactions, edits,
-// user preferences (stop) into the consent ledger, confirmations, and a
-// mailbox child actor per wedding; until then such notifications are kept
-// as unroutable, with why, and a replay applies them once supported.
+// Routing (issue 12): a status by its callback data (the engine's own
+// message id), else by the wamid index; a button or list reply by the
+// payload the engine signed; a typed reply or reaction by the message it
+// quotes, else by the guest's phone (or, for a sender Meta names by a
+// business-scoped user id alone, the phone that id was last seen with).
 
 type inbox struct {
 	e    *Engine
@@ -100,6 +104,17 @@ func (x *inbox) run() {
 	}
 }
 
+// passNotes bounds the notifications one pass routes (a body is never
+// split: one of Meta's holds up to 1,000).
+const passNotes = 2048
+
+// body is one stored body of a pass and its notes.
+type body struct {
+	en    storage.InboxEntry
+	err   error // it is not a webhook body at all
+	notes []*note
+}
+
 // pass processes what is waiting; it reports whether there may be more.
 func (x *inbox) pass() bool {
 	db := x.e.db
@@ -116,43 +131,100 @@ func (x *inbox) pass() bool {
 		x.e.log.Error().Err(err).Msg("webhook inbox: cannot read")
 		return false
 	}
+	var bodies []*body
+	total := 0
 	for _, en := range entries {
-		select {
-		case <-x.stop:
-			return false
-		default:
+		b := &body{en: en}
+		ns, err := whatsapp.ParseWebhook(en.Body)
+		if err != nil {
+			b.err = err
 		}
-		if !x.process(en) {
-			return false // the engine cannot apply now: the entry stays, and is taken again
+		for _, n := range ns {
+			b.notes = append(b.notes, x.route(n))
 		}
-		x.cursor = en.ID
+		bodies = append(bodies, b)
+		if total += len(b.notes); total >= passNotes {
+			break
+		}
 	}
-	if len(entries) < inboxBatch {
+	if !x.deliver(bodies) {
+		return false // the engine is stopping
+	}
+	retried := false
+	for _, b := range bodies {
+		if !x.record(b) && !retried {
+			// The engine could not apply it now (a wedding stopping,
+			// storage failing): it stays received, and the next pass
+			// starts from it.
+			retried = true
+			x.cursor = b.en.ID - 1
+		}
+		if !retried {
+			x.cursor = b.en.ID
+		}
+	}
+	if retried {
+		return false
+	}
+	if len(bodies) == len(entries) && len(entries) < inboxBatch {
 		x.cursor = mark
 		return false
 	}
 	return true
 }
 
-// process applies one body's notifications and records the outcome. It
-// returns false when a wedding could not be reached (the engine closing,
-// storage failing): nothing is marked, the body is taken again later.
-func (x *inbox) process(en storage.InboxEntry) bool {
-	e := x.e
-	ns, err := whatsapp.ParseWebhook(en.Body)
-	if err != nil {
-		_ = e.db.SetInboxState(en.ID, storage.InboxUnprocessable, err.Error())
-		return true
+// deliver hands each wedding its notes of the pass and waits until every
+// one has its result. It returns false if the engine stopped first.
+func (x *inbox) deliver(bodies []*body) bool {
+	byWedding := map[string][]*note{}
+	var order []string
+	for _, b := range bodies {
+		for _, n := range b.notes {
+			if n.res.outcome != "" || n.cmd == nil {
+				continue // settled by routing alone
+			}
+			w := noteWedding(n)
+			if _, ok := byWedding[w]; !ok {
+				order = append(order, w)
+			}
+			byWedding[w] = append(byWedding[w], n)
+		}
 	}
-	var kept []string
-	for _, n := range ns {
-		outcome, why, retry := x.apply(n)
-		if retry {
+	done := make(chan struct{}, len(order))
+	for _, w := range order {
+		x.e.toMailbox(w, byWedding[w], func() { done <- struct{}{} })
+	}
+	for range order {
+		select {
+		case <-done:
+		case <-x.stop:
 			return false
 		}
-		e.metrics.notification(n.Kind.String(), outcome)
-		if why != "" {
-			kept = append(kept, why)
+	}
+	return true
+}
+
+// record stores what became of a body, and counts its notifications. It
+// returns false (and records nothing) when some notification must be
+// retried.
+func (x *inbox) record(b *body) bool {
+	e := x.e
+	if b.err != nil {
+		if err := e.db.SetInboxState(b.en.ID, storage.InboxUnprocessable, b.err.Error()); err != nil {
+			e.log.Warn().Err(err).Uint64("inbox_id", b.en.ID).Msg("webhook inbox: outcome not recorded")
+		}
+		return true
+	}
+	for _, n := range b.notes {
+		if n.res.retry {
+			return false
+		}
+	}
+	var kept []string
+	for _, n := range b.notes {
+		e.metrics.notification(n.kind, n.res.outcome)
+		if n.res.why != "" {
+			kept = append(kept, n.res.why)
 		}
 	}
 	state, why := storage.InboxProcessed, ""
@@ -163,24 +235,68 @@ func (x *inbox) process(en storage.InboxEntry) bool {
 			why = why[:2000] + "…"
 		}
 	}
-	if err := e.db.SetInboxState(en.ID, state, why); err != nil {
-		e.log.Warn().Err(err).Uint64("inbox_id", en.ID).Msg("webhook inbox: outcome not recorded; the body will be processed again (changing nothing twice)")
+	if err := e.db.SetInboxState(b.en.ID, state, why); err != nil {
+		e.log.Warn().Err(err).Uint64("inbox_id", b.en.ID).Msg("webhook inbox: outcome not recorded; the body will be processed again (changing nothing twice)")
 	}
 	return true
 }
 
-// apply applies one notification. It returns the outcome for metrics,
-// why it was kept unapplied (or ""), and whether to retry later.
-func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool) {
+// toMailbox hands notes to a wedding's webhook mailbox; done is called
+// once each has its result (retry, when the wedding cannot take them now).
+// The batch holds a place in the wedding's admission count until then, so
+// the wedding is not passivated under it.
+func (e *Engine) toMailbox(wedding string, notes []*note, done func()) {
+	fail := func(res noteResult) {
+		for _, n := range notes {
+			n.res = res
+		}
+		done()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		h, err := e.lookup(ctx, wedding, false)
+		if errors.Is(err, ErrWeddingNotFound) {
+			fail(noteResult{outcome: "unroutable", why: "wedding " + wedding + " not found"})
+			return
+		}
+		if err != nil {
+			fail(noteResult{retry: true})
+			return
+		}
+		if h.admitInternal() {
+			e.hw.Send(h.pid, &mailboxBatch{notes: notes, done: func() { h.done(1); done() }})
+			return
+		}
+		if attempt > 100 { // retired, again and again: try later
+			fail(noteResult{retry: true})
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// noteWedding is the wedding a routed note goes to.
+func noteWedding(n *note) string { return n.wedding }
+
+// route reads one notification: the wedding and command it becomes, or
+// its outcome when it becomes none.
+func (x *inbox) route(n whatsapp.Notification) *note {
 	e := x.e
+	nt := &note{key: n.Key, kind: n.Kind.String()}
+	settle := func(outcome, why string) *note {
+		nt.res = noteResult{outcome: outcome, why: why}
+		return nt
+	}
 	switch n.Kind {
 	case whatsapp.KindStatus:
 		st := n.Status
+		nt.about = "status " + st.Status + " of " + st.WAMID
 		wedding, msgID, ok := ParseCallbackData(st.CallbackData)
 		if !ok {
 			w, err := e.db.WeddingByWAMID(st.WAMID)
 			if err != nil {
-				return "unroutable", "status " + st.Status + " of " + st.WAMID + ": no message of this engine has that wamid", false
+				return settle("unroutable", nt.about+": no message of this engine has that wamid")
 			}
 			wedding, msgID = w, ""
 		}
@@ -188,117 +304,124 @@ func (x *inbox) apply(n whatsapp.Notification) (outcome, why string, retry bool)
 		if len(st.Errors) > 0 {
 			cmd.Error = &domain.MessageError{Code: strconv.Itoa(st.Errors[0].Code), Title: st.Errors[0].Title}
 		}
-		res, why, retry := x.do(wedding, cmd, "status "+st.Status+" of "+st.WAMID)
-		if why != "" || retry {
-			return "unroutable", why, retry
-		}
-		if r, ok := res.Value.(domain.StatusResult); ok && r.Applied {
-			return "applied", "", false
-		}
-		return "unchanged", "", false
+		nt.wedding, nt.cmd = wedding, cmd
+		return nt
 	case whatsapp.KindMessage:
-		m := n.Message
-		if m.Echo {
-			return "ignored", "", false // the business's own message: never a guest's answer
+		return x.routeMessage(nt, n.Message)
+	case whatsapp.KindPreference:
+		p := n.Preference
+		nt.about = "user preference " + p.Value
+		waid := p.WAID
+		if waid != "" && waid[0] != '+' {
+			waid = "+" + waid // Meta's digits
 		}
-		payload := m.ButtonPayload // a template quick reply (§3.6)
-		if payload == "" {
-			payload = m.ReplyID // an interactive button or list row (§3.4, §3.5)
+		phone := x.phoneOf(waid, p.UserID)
+		if phone == "" {
+			return settle("unroutable", nt.about+": no phone the engine knows")
 		}
-		if m.Forwarded {
-			return "kept", "message " + m.ID + ": a forwarded message answers nothing", false
+		wedding, err := e.db.WeddingByRecipient(phone)
+		if err != nil {
+			return settle("unroutable", nt.about+": the engine never messaged this phone")
 		}
-		if payload == "" {
-			return x.applyTyped(m)
+		nt.wedding = wedding
+		nt.cmd = &domain.RecordPreference{Phone: phone, Value: strings.ToLower(p.Value), Category: p.Category, At: domain.At(p.Timestamp)}
+		return nt
+	}
+	return settle("ignored", "") // stored and counted: nothing to act on
+}
+
+// routeMessage routes a guest's message.
+func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
+	e := x.e
+	nt.about = "message " + m.ID
+	settle := func(outcome, why string) *note {
+		nt.res = noteResult{outcome: outcome, why: why}
+		return nt
+	}
+	if m.Echo {
+		return settle("ignored", "") // the business's own message: never a guest's answer
+	}
+	if m.From != "" && m.FromUserID != "" {
+		if err := e.db.RememberUser(m.FromUserID, m.From); err != nil {
+			e.log.Warn().Err(err).Msg("webhook: a user id not remembered")
 		}
+	}
+	if m.Forwarded {
+		return settle("kept", nt.about+": a forwarded message answers nothing")
+	}
+	payload := m.ButtonPayload // a template quick reply (§3.6)
+	if payload == "" {
+		payload = m.ReplyID // an interactive button or list row (§3.4, §3.5)
+	}
+	if payload != "" {
 		wedding, msgID, answer, ok := e.parsePayload(payload)
 		status, known := domain.ParseRSVPStatus(answer)
 		if !ok || !known || status == domain.Pending {
-			return "unroutable", "message " + m.ID + ": a button payload the engine did not sign", false
+			return settle("unroutable", nt.about+": a button payload the engine did not sign")
 		}
-		if _, why, retry := x.do(wedding, &domain.RecordReply{MessageID: msgID, Answer: status, At: x.sentAt(m)}, "message "+m.ID); why != "" || retry {
-			return "unroutable", why, retry
-		}
-		return "applied", "", false
-	case whatsapp.KindPreference:
-		return "kept", "user preference " + n.Preference.Value + ": not applied yet", false
+		nt.wedding, nt.cmd = wedding, &domain.RecordReply{MessageID: msgID, Answer: status, At: x.sentAt(m)}
+		return nt
 	}
-	return "ignored", "", false // stored and counted: nothing to act on
-}
-
-// applyTyped applies a typed reply, or a reaction (its emoji read as text,
-// 👍 yes and 👎 no), to the wedding that sent the message it quotes, else to
-// the one that last messaged the phone.
-func (x *inbox) applyTyped(m *whatsapp.InboundMessage) (outcome, why string, retry bool) {
-	e := x.e
+	phone := x.phoneOf(m.From, m.FromUserID)
 	text, quoted := m.Text, m.ContextID
 	switch m.Type {
-	case "text":
+	case "text", "edit":
+		// An edit is read again as a new reply, at its own time.
 	case "reaction":
 		text, quoted = m.Emoji, m.ReactedTo
 		if text == "" {
-			return "ignored", "", false // a reaction removed answers nothing
+			return settle("ignored", "") // a reaction removed answers nothing
 		}
+	case "revoke":
+		if phone == "" {
+			return settle("kept", nt.about+": a deleted message from an unknown sender")
+		}
+		wedding, err := e.db.WeddingByRecipient(phone)
+		if err != nil {
+			return settle("unroutable", nt.about+": the engine never messaged this phone")
+		}
+		nt.wedding = wedding
+		nt.cmd = &domain.FlagReply{Phone: phone, Text: "(deleted a message: " + m.RevokedID + ")",
+			Reason: "the guest deleted a message; no RSVP was changed", InboundID: m.ID, At: x.sentAt(m)}
+		return nt
 	default:
-		return "kept", "message " + m.ID + " (" + m.Type + "): answers nothing the engine reads", false
+		return settle("kept", nt.about+" ("+m.Type+"): answers nothing the engine reads")
 	}
-	if m.From == "" {
-		return "kept", "message " + m.ID + ": no phone to answer for (a username-only sender)", false
+	if phone == "" {
+		return settle("kept", nt.about+": no phone to answer for (a user id the engine has not seen with a phone)")
 	}
-	wedding, msgID := "", ""
+	wedding := ""
 	if quoted != "" {
 		if w, err := e.db.WeddingByWAMID(quoted); err == nil {
 			wedding = w
 		}
 	}
 	if wedding == "" {
-		w, err := e.db.WeddingByRecipient(m.From)
+		w, err := e.db.WeddingByRecipient(phone)
 		if err != nil {
-			return "unroutable", "message " + m.ID + ": the engine never messaged this phone", false
+			return settle("unroutable", nt.about+": the engine never messaged this phone")
 		}
 		wedding, quoted = w, ""
 	}
-	if quoted != "" {
-		// The quoted message's own id in its wedding, if it is one of ours.
-		ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-		if v, err := e.Query(ctx, wedding, domain.Root, domain.FindMessageByWAMID{WAMID: quoted}); err == nil {
-			msgID, _ = v.(string)
-		}
-		cancel()
-	}
-	cmd := &domain.RecordTypedReply{Phone: m.From, Text: text, ContextMessageID: msgID, At: x.sentAt(m), InboundID: m.ID}
-	res, why, retry := x.do(wedding, cmd, "message "+m.ID)
-	if why != "" || retry {
-		return "unroutable", why, retry
-	}
-	if r, ok := res.Value.(domain.TypedReplyResult); ok && r.Unclear {
-		if r.Listed {
-			return "attention", "", false // on the wedding's attention list, for a person
-		}
-		return "kept", "message " + m.ID + ": " + r.Why, false
-	}
-	return "applied", "", false
+	nt.wedding = wedding
+	nt.cmd = &domain.RecordTypedReply{Phone: phone, Text: text, ContextWAMID: quoted, At: x.sentAt(m), InboundID: m.ID}
+	return nt
 }
 
-// applyTimeout bounds one command of the processor.
+// phoneOf is a sender's phone in E.164: from (E.164 already), else the
+// phone the business-scoped user id was last seen with, or "".
+func (x *inbox) phoneOf(from, userID string) string {
+	if from != "" {
+		return from
+	}
+	if p, err := x.e.db.UserPhone(userID); err == nil {
+		return p
+	}
+	return ""
+}
+
+// applyTimeout bounds one batch of the processor.
 const applyTimeout = 30 * time.Second
-
-// do runs one notification's command on its wedding. why is set when the
-// wedding refused it or does not exist (about says what it was); retry when
-// the engine could not run it now (closing, storage failing).
-func (x *inbox) do(wedding string, cmd domain.Command, about string) (res Result, why string, retry bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), applyTimeout)
-	defer cancel()
-	res, err := x.e.Do(ctx, wedding, domain.Root, cmd)
-	var de *domain.Error
-	switch {
-	case errors.As(err, &de) || errors.Is(err, ErrWeddingNotFound):
-		return res, about + ": " + err.Error(), false
-	case err != nil:
-		return res, "", true
-	}
-	return res, "", false
-}
 
 // sentAt is when the guest sent m (Meta's timestamp), or now if Meta did
 // not say.

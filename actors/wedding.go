@@ -158,6 +158,9 @@ type weddingActor struct {
 	// workers are the child actors sending the wedding's campaigns, by
 	// campaign id.
 	workers map[string]*actor.PID
+	// mailbox is the child actor that applies the wedding's webhook
+	// notifications (mailbox.go), spawned on the first batch.
+	mailbox *actor.PID
 }
 
 // Receive handles one message. A panic anywhere in it is recovered here
@@ -182,6 +185,8 @@ func (a *weddingActor) Receive(c *actor.Context) {
 		a.onWorkerExited(c, m.id)
 	case *request:
 		a.handle(c, m)
+	case *mailboxBatch:
+		a.toMailbox(c, m)
 	case flushNow:
 		a.flushScheduled = false
 		a.flush(true)
@@ -303,6 +308,22 @@ func (a *weddingActor) handle(c *actor.Context, r *request) {
 	default:
 		a.deliver(r, reply{err: fmt.Errorf("actors: empty request")})
 	}
+}
+
+// toMailbox hands a batch of webhook notifications to the wedding's
+// webhook mailbox, spawning it first if need be.
+func (a *weddingActor) toMailbox(c *actor.Context, b *mailboxBatch) {
+	if a.stopped {
+		for _, n := range b.notes {
+			n.res = noteResult{retry: true}
+		}
+		b.done()
+		return
+	}
+	if a.mailbox == nil {
+		a.mailbox = c.SpawnChild(func() actor.Receiver { return &mailboxActor{e: a.e, h: a.h} }, "webhook-mailbox")
+	}
+	c.Send(a.mailbox, b)
 }
 
 // now is the engine clock, never earlier than the wedding's last change, so
