@@ -223,7 +223,7 @@ var Scenarios = []*Scenario{
 		Description: "Bursts of signed WhatsApp webhooks with duplicates and reordering, on an engine this tool starts in-process " +
 			"(its sandbox posting none); not run against --url. Campaigns to 3 weddings of 1,000 opted-in households (1 of 200 with " +
 			"--quick) are sent, then 10,000 statuses (1,000) for their messages, duplicated and shuffled, and 1,000 quick-reply taps " +
-			"(100) with the engine's payloads, 1–20 per signed body, are POSTed closed loop at --conns: bodies accepted (200) per " +
+			"(100) with the engine's payloads, one per signed body, are POSTed closed loop at --conns: bodies accepted (200) per " +
 			"second and POST latency; /raw-pebble: raw group commit of records of the mean body size, the ratio's ceiling; " +
 			"/headcount: 100 taps (20) held back, each from its 200 to the headcount moving. Every status and tap is checked " +
 			"applied once: each miss or double is an error of this result.",
