@@ -485,6 +485,7 @@ func (w *worker) send(index int, grant Grant) {
 		return
 	}
 	w.e.metrics.messageOutcome(outcomeStatus(out), out.Code)
+	w.e.wamidKnown(out.WAMID)
 	if out.Pause {
 		w.notRunning.Store(true)
 		log.Warn().Str("reason", out.Reason).Msg("campaigns: campaign paused")

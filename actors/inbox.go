@@ -47,6 +47,9 @@ type inbox struct {
 	// rewound, and the next pass starts from the beginning.
 	cursor  uint64
 	rewound atomic.Bool
+	// waiting: bodies with a status whose wamid is not known yet
+	// (inbox_waiting.go).
+	waiting waiting
 }
 
 // rewind makes the next pass read the inbox from its start.
@@ -100,6 +103,9 @@ func (x *inbox) run() {
 			return
 		case <-x.poke:
 		case <-tick.C:
+			x.waiting.mu.Lock()
+			x.sweepLocked(x.e.cfg.Now())
+			x.waiting.mu.Unlock()
 		}
 	}
 }
@@ -113,6 +119,9 @@ type body struct {
 	en    storage.InboxEntry
 	err   error // it is not a webhook body at all
 	notes []*note
+	// again: processed again (its wamid became known), not read in order:
+	// it does not move the cursor.
+	again bool
 }
 
 // pass processes what is waiting; it reports whether there may be more.
@@ -133,8 +142,9 @@ func (x *inbox) pass() bool {
 	}
 	var bodies []*body
 	total := 0
-	for _, en := range entries {
-		b := &body{en: en}
+	again := x.readyBodies()
+	for i, en := range append(again, entries...) {
+		b := &body{en: en, again: i < len(again)}
 		ns, err := whatsapp.ParseWebhook(en.Body)
 		if err != nil {
 			b.err = err
@@ -152,6 +162,12 @@ func (x *inbox) pass() bool {
 	}
 	retried := false
 	for _, b := range bodies {
+		if b.again {
+			if !x.record(b) {
+				x.requeue(b.en.ID)
+			}
+			continue
+		}
 		if !x.record(b) && !retried {
 			// The engine could not apply it now (a wedding stopping,
 			// storage failing): it stays received, and the next pass
@@ -166,7 +182,7 @@ func (x *inbox) pass() bool {
 	if retried {
 		return false
 	}
-	if len(bodies) == len(entries) && len(entries) < inboxBatch {
+	if len(bodies) == len(again)+len(entries) && len(entries) < inboxBatch {
 		x.cursor = mark
 		return false
 	}
@@ -225,6 +241,9 @@ func (x *inbox) record(b *body) bool {
 		e.metrics.notification(n.kind, n.res.outcome)
 		if n.res.why != "" {
 			kept = append(kept, n.res.why)
+		}
+		if n.waitFor != "" {
+			x.await(n.waitFor, b.en.ID, e.cfg.Now())
 		}
 	}
 	state, why := storage.InboxProcessed, ""
@@ -296,7 +315,10 @@ func (x *inbox) route(n whatsapp.Notification) *note {
 		if !ok {
 			w, err := e.db.WeddingByWAMID(st.WAMID)
 			if err != nil {
-				return settle("unroutable", nt.about+": no message of this engine has that wamid")
+				// Perhaps not yet: its send's answer may still be on its
+				// way (inbox_waiting.go).
+				nt.waitFor = st.WAMID
+				return settle("unroutable", nt.about+": no message of this engine has that wamid (yet)")
 			}
 			wedding, msgID = w, ""
 		}

@@ -36,6 +36,9 @@ type note struct {
 	kind    string // status, message, preference: for metrics
 	cmd     domain.Command
 	about   string // what it is, for operators: "status read of wamid.X"
+	// waitFor: a status for a wamid not known yet; its body waits for it
+	// (inbox_waiting.go).
+	waitFor string
 	res     noteResult
 }
 
