@@ -90,6 +90,14 @@ type Config struct {
 	WebhookAppSecret, WebhookVerifyToken string
 	// WebhookBodyBytes limits webhook bodies (default 4 MiB).
 	WebhookBodyBytes int
+	// WebhookBodyBudgetBytes bounds the bytes of webhook bodies being read
+	// or held at once, by every webhook request together (default 64 MiB,
+	// and never less than WebhookBodyBytes). The webhook route is public:
+	// its bodies are read before their signature can be checked, so
+	// without a bound, connections × WebhookBodyBytes of unsigned bodies
+	// could be held. A webhook whose body does not fit now gets 503 with
+	// Retry-After (Meta retries), its body unread.
+	WebhookBodyBudgetBytes int
 	// Sandbox, when set, serves the sandbox's /sandbox/ routes (sandbox
 	// mode).
 	Sandbox fasthttp.RequestHandler
@@ -105,6 +113,12 @@ func (c Config) withDefaults() Config {
 	if c.WebhookBodyBytes <= 0 {
 		c.WebhookBodyBytes = DefaultWebhookBodyBytes
 	}
+	if c.WebhookBodyBudgetBytes <= 0 {
+		c.WebhookBodyBudgetBytes = DefaultWebhookBodyBudgetBytes
+	}
+	// A body the route takes must fit in an empty budget, or it could
+	// never be taken.
+	c.WebhookBodyBudgetBytes = max(c.WebhookBodyBudgetBytes, c.WebhookBodyBytes)
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
@@ -139,6 +153,9 @@ type Server struct {
 	ready   atomic.Bool
 	reqSeq  atomic.Uint64
 	reqBase string
+	// webhookBodies is the budget of webhook bodies being read or held
+	// (Config.WebhookBodyBudgetBytes).
+	webhookBodies byteBudget
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
@@ -149,6 +166,7 @@ func New(eng Engine, cfg Config) *Server {
 		probes:  sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }},
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
+	s.webhookBodies.max = cfg.WebhookBodyBudgetBytes
 	// Exact paths only: a redirect would answer an API client with an empty
 	// 301 body instead of the error shape every client expects.
 	s.router.RedirectTrailingSlash = false
@@ -173,7 +191,7 @@ func New(eng Engine, cfg Config) *Server {
 	s.register()
 	maxBody := max(cfg.MaxBodyBytes, cfg.BatchBodyBytes)
 	s.srv = &fasthttp.Server{
-		Handler:      s.router.Handler,
+		Handler:      s.handle,
 		Name:         "parinaya",
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
@@ -362,6 +380,12 @@ func equalFoldASCII(b []byte, s string) bool {
 // itself only gets its own request refused.
 const withheldHeader = "X-Parinaya-Withheld-Body"
 
+// overBudgetHeader is set on a webhook request whose body does not fit in
+// the webhook budget now (see handle): readBody answers it 503 without
+// reading its body. A client that sends it itself only gets its own
+// request refused.
+const overBudgetHeader = "X-Parinaya-Over-Budget"
+
 // bodyChunk is the most memory a body gets before its bytes arrive; it
 // then grows by doubling with what arrives.
 const bodyChunk = 64 << 10
@@ -372,23 +396,39 @@ const bodyChunk = 64 << 10
 // Continue), and closes the connection after the answer, so the unread
 // body is never parsed as a next request. Requests without a body (the
 // GETs) pass untouched.
+//
+// A webhook whose body does not fit in the webhook budget as it stands is
+// withheld too, and answered 503: admit takes nothing from the budget (a
+// request may yet end before its handler runs, and nothing would give it
+// back); handle does, and has the last word.
 func (s *Server) admit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if n := h.ContentLength(); n != 0 && n != -2 && !s.mayRead(h, n) {
-		h.Set(withheldHeader, strconv.Itoa(n))
-		h.SetContentLength(0)
-		h.Del("Expect")
-		h.SetConnectionClose()
+	n := h.ContentLength()
+	if n == 0 || n == -2 {
+		return fasthttp.RequestConfig{}
 	}
+	rt, w := s.lookup(h)
+	read := s.mayRead(h, rt, w, n)
+	if read && isWebhook(rt) && !s.webhookBodies.fits(webhookNeed(n, s.bodyLimit(rt))) {
+		h.Set(overBudgetHeader, "1")
+		read = false
+	}
+	if read {
+		return fasthttp.RequestConfig{}
+	}
+	h.Set(withheldHeader, strconv.Itoa(n))
+	h.SetContentLength(0)
+	h.Del("Expect")
+	h.SetConnectionClose()
 	return fasthttp.RequestConfig{}
 }
 
 // mayRead says whether serve will read the body (of declared length n, -1
-// for chunked) of the request with headers h. It refuses what serve
-// refuses before reading: no route, a declared length over the route's
-// limit, and (on non-public routes) not ready, no valid token for the
-// route's wedding, or a wedding's token on the operator's routes.
-func (s *Server) mayRead(h *fasthttp.RequestHeader, n int) bool {
-	rt, w := s.lookup(h)
+// for chunked) of the request with headers h, of route rt (nil: none) and
+// wedding w. It refuses what serve refuses before reading: no route, a
+// declared length over the route's limit, and (on non-public routes) not
+// ready, no valid token for the route's wedding, or a wedding's token on
+// the operator's routes.
+func (s *Server) mayRead(h *fasthttp.RequestHeader, rt *route, w string, n int) bool {
 	if rt == nil || n > s.bodyLimit(rt) {
 		return false
 	}
@@ -472,6 +512,9 @@ func (s *Server) bodyLimit(rt *route) int {
 // this has run, PostBody would read the whole stream without a bound.
 func readBody(rc *fasthttp.RequestCtx, limit int) *apiError {
 	h := &rc.Request.Header
+	if h.Peek(overBudgetHeader) != nil {
+		return errWebhookBodiesBusy
+	}
 	n := h.ContentLength()
 	if n == 0 && h.ConnectionClose() {
 		if v := h.Peek(withheldHeader); v != nil {
@@ -500,6 +543,91 @@ func readBody(rc *fasthttp.RequestCtx, limit int) *apiError {
 	rc.Request.SetBodyRaw(body)
 	return nil
 }
+
+// The webhook budget. POST /webhooks/whatsapp is public: it is
+// authenticated by the signature over its body, so its body must be read
+// before anything says whether it is Meta's. Each body is bounded
+// (WebhookBodyBytes), but not how many are read at once: many connections
+// each sending a body slowly would have the engine hold connections ×
+// WebhookBodyBytes for bodies nobody signed. The budget bounds the sum:
+// handle takes a webhook's share before its body is read (its declared
+// length, or the route's limit for a chunked one, which may be read up to
+// that) and gives it back once the request is answered; one that does not
+// fit gets 503 and Retry-After, its body unread. Before handle runs,
+// fasthttp has read at most 8 KiB of a body (its prefetch), which is
+// bounded per connection as its headers are.
+
+// errWebhookBodiesBusy answers a webhook whose body does not fit in the
+// budget now. Meta retries it, as any answer but a 200.
+var errWebhookBodiesBusy = &apiError{Status: fasthttp.StatusServiceUnavailable, Code: "overloaded",
+	Message: "the engine is reading as many webhook bodies as it takes at once; retry after the delay in Retry-After", RetryAfter: 1}
+
+// handle is the server's handler: the router, inside the webhook budget.
+func (s *Server) handle(rc *fasthttp.RequestCtx) {
+	if need := s.webhookShare(rc); need > 0 {
+		if s.webhookBodies.take(need) {
+			defer s.webhookBodies.give(need)
+		} else {
+			// admit saw room, and other webhooks took it since.
+			rc.Request.Header.Set(overBudgetHeader, "1")
+		}
+	}
+	s.router.Handler(rc)
+}
+
+// webhookShare is what the request's body takes of the webhook budget: 0
+// for another route, and for a webhook whose body is not read (none,
+// withheld by admit, over the limit).
+func (s *Server) webhookShare(rc *fasthttp.RequestCtx) int {
+	n := rc.Request.Header.ContentLength()
+	// As the router matches: the exact path, not normalized.
+	if n == 0 || n == -2 || !rc.IsPost() || string(rc.Request.URI().PathOriginal()) != webhookPath {
+		return 0
+	}
+	return webhookNeed(n, s.cfg.WebhookBodyBytes)
+}
+
+// webhookNeed is the share of a webhook body of declared length n (-1:
+// chunked) under limit.
+func webhookNeed(n, limit int) int {
+	switch {
+	case n == -1:
+		return limit
+	case n > limit:
+		return 0 // refused unread (413)
+	}
+	return n
+}
+
+// isWebhook says whether rt is the webhook's POST route.
+func isWebhook(rt *route) bool {
+	return rt != nil && rt.method == fasthttp.MethodPost && rt.path == webhookPath
+}
+
+// byteBudget bounds the bytes a group of requests holds at once.
+type byteBudget struct {
+	max  int
+	used atomic.Int64
+}
+
+// fits says whether n bytes fit now (and may not a moment later).
+func (b *byteBudget) fits(n int) bool { return b.used.Load()+int64(n) <= int64(b.max) }
+
+// take takes n bytes if they fit, and says whether it did.
+func (b *byteBudget) take(n int) bool {
+	for {
+		used := b.used.Load()
+		if used+int64(n) > int64(b.max) {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+int64(n)) {
+			return true
+		}
+	}
+}
+
+// give gives back n bytes taken.
+func (b *byteBudget) give(n int) { b.used.Add(-int64(n)) }
 
 // errBodyTooLarge is readLimited's refusal of a body over its limit.
 var errBodyTooLarge = errors.New("httpapi: request body over its limit")

@@ -18,11 +18,21 @@ import (
 // Meta's verification handshake, checks signatures before anything else,
 // and has the engine store each signed body in its durable inbox before the
 // 200 goes out: Meta redelivers what it did not get a 200 for, so what it
-// did may never be lost.
+// did may never be lost. A body is read before its signature can be
+// checked: the webhook budget (server.go) bounds the bytes of the bodies
+// read at once, so unsigned ones cannot take the engine's memory.
 
 // DefaultWebhookBodyBytes bounds a webhook body: Meta batches up to 1,000
 // updates, about 3 MB.
 const DefaultWebhookBodyBytes = 4 << 20
+
+// DefaultWebhookBodyBudgetBytes bounds the webhook bodies read or held at
+// once, before their signatures are checked (see handle): 16 of the
+// largest.
+const DefaultWebhookBodyBudgetBytes = 64 << 20
+
+// webhookPath is where Meta posts webhooks.
+const webhookPath = "/webhooks/whatsapp"
 
 // verifyWebhook answers GET /webhooks/whatsapp: the challenge, as sent,
 // when hub.verify_token is the configured one (WHATSAPP.md §1).

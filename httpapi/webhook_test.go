@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +135,122 @@ func TestHTTP_AdminInbox(t *testing.T) {
 			t.Fatalf("after the replay: %s", a.raw)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// API.md: before authentication nothing is read or held beyond what the
+// route needs. A webhook's body is read before its signature can be
+// checked, so the bytes of webhook bodies being read at once are bounded
+// (Config.WebhookBodyBudgetBytes): a webhook whose body does not fit now
+// gets 503 with Retry-After (Meta retries), answered from its headers; the
+// budget comes back as requests end, and signed bodies go through again.
+func TestHTTP_WebhookBodyBudget(t *testing.T) {
+	const limit, budget = 20_000, 50_000 // two of the largest bodies fit, not three
+	s, ln := newWatchedServer(t, httpapi.Config{WebhookAppSecret: "app-secret", WebhookBodyBytes: limit, WebhookBodyBudgetBytes: budget})
+	declared := func(n int) string { return "Content-Length: " + strconv.Itoa(n) }
+	signed := func(size int) []byte {
+		b := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
+		return append(b, bytes.Repeat([]byte(" "), size-len(b))...)
+	}
+
+	// Six slow senders at once, each declaring the largest body and
+	// sending half of it (past fasthttp's 8 KiB prefetch): two are read as
+	// they arrive, the other four are refused.
+	type sender struct {
+		c    *rawConn
+		sent int64
+	}
+	type result struct {
+		i   int
+		a   answer
+		err error
+	}
+	msg := head("POST", "/webhooks/whatsapp", declared(limit)) + strings.Repeat(" ", limit/2)
+	senders := make([]sender, 6)
+	answers := make(chan result, len(senders))
+	for i := range senders {
+		senders[i] = sender{c: s.dialRaw(t), sent: int64(len(msg))}
+	}
+	for i, sd := range senders {
+		go func() {
+			if _, err := io.WriteString(sd.c, msg); err != nil {
+				answers <- result{i: i, err: err}
+				return
+			}
+			a, err := sd.c.answer(30 * time.Second) // a bound for a broken server
+			answers <- result{i, a, err}
+		}()
+	}
+	answered := map[int]bool{}
+	for range len(senders) - budget/limit {
+		r := <-answers
+		if r.err != nil {
+			t.Fatalf("sender %d: %v", r.i, r.err)
+		}
+		wantError(t, r.a, 503, "overloaded")
+		if r.a.header.Get("Retry-After") != "1" || !strings.EqualFold(r.a.header.Get("Connection"), "close") {
+			t.Fatalf("sender %d: 503 with headers %v; want Retry-After: 1 and the connection closed", r.i, r.a.header)
+		}
+		answered[r.i] = true
+	}
+	var held []sender
+	for i, sd := range senders {
+		if answered[i] {
+			continue
+		}
+		if ln.settled(t, sd.c.LocalAddr().String(), sd.sent, 20*time.Second) {
+			t.Fatalf("sender %d: the server closed a webhook whose body was arriving within the budget", i)
+		}
+		held = append(held, sd)
+	}
+
+	// 40 000 of 50 000 held: a signed body that fits goes through; one
+	// declaring more than what is left, or chunked (counted as the limit),
+	// is refused from its headers alone.
+	small := signed(limit / 2)
+	if a := s.call("POST", "/webhooks/whatsapp", "", small, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", small)); a.status != 200 {
+		t.Fatalf("a signed body within what is left: %d %s", a.status, a.raw)
+	}
+	for _, hdr := range []string{declared(limit/2 + 1), "Transfer-Encoding: chunked"} {
+		c := s.dialRaw(t)
+		c.send(t, head("POST", "/webhooks/whatsapp", hdr))
+		a, err := c.answer(30 * time.Second)
+		if err != nil {
+			t.Fatalf("%s: no answer from the headers alone: %v", hdr, err)
+		}
+		wantError(t, a, 503, "overloaded")
+		if a.header.Get("Retry-After") != "1" || !c.closedAfter(5*time.Second) {
+			t.Fatalf("%s: 503 with headers %v, or the connection stays open", hdr, a.header)
+		}
+	}
+
+	// The held bodies end, unsigned (401): their share comes back, and
+	// bodies of the largest size go through again.
+	for _, sd := range held {
+		sd.c.send(t, strings.Repeat(" ", limit/2))
+	}
+	for range held {
+		r := <-answers
+		if r.err != nil {
+			t.Fatalf("sender %d: %v", r.i, r.err)
+		}
+		wantError(t, r.a, 401, "unauthorized")
+	}
+	full := signed(limit)
+	for range 3 {
+		if a := s.call("POST", "/webhooks/whatsapp", "", full, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", full)); a.status != 200 {
+			t.Fatalf("a signed body of the largest size after: %d %s", a.status, a.raw)
+		}
+	}
+}
+
+// A budget smaller than the largest body is raised to it: a body the
+// route takes can always be taken once nothing else is being read.
+func TestHTTP_WebhookBodyBudgetAtLeastOneBody(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{WebhookAppSecret: "app-secret", WebhookBodyBytes: 20_000, WebhookBodyBudgetBytes: 1})
+	b := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
+	b = append(b, bytes.Repeat([]byte(" "), 20_000-len(b))...)
+	if a := s.call("POST", "/webhooks/whatsapp", "", b, whatsapp.SignatureHeader, whatsapp.Sign("app-secret", b)); a.status != 200 {
+		t.Fatalf("a signed body of the largest size: %d %s", a.status, a.raw)
 	}
 }
