@@ -169,6 +169,15 @@ type Engine struct {
 	// payloadKey signs the engine's button payloads (payload.go).
 	payloadKey []byte
 	workers    sync.Map // *worker → struct{}: every campaign worker running
+	// followUps are the replies' follow-ups being sent (followup.go);
+	// stopFollowUps ends them at Close.
+	followUps struct {
+		sync.Mutex
+		running sync.WaitGroup
+		stopped bool
+	}
+	followCtx     context.Context
+	stopFollowUps context.CancelFunc
 }
 
 // New starts an engine over db. Close it to snapshot and stop every wedding.
@@ -179,6 +188,7 @@ func New(db *storage.DB, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("actors: start hollywood: %w", err)
 	}
 	e := &Engine{cfg: cfg, db: db, hw: hw, log: cfg.Logger, sweeper: make(chan struct{})}
+	e.followCtx, e.stopFollowUps = context.WithCancel(context.Background())
 	if err := e.indexSlugs(); err != nil {
 		return nil, err
 	}
@@ -483,6 +493,11 @@ func (e *Engine) Close(ctx context.Context) error {
 	// Campaign workers and the webhook inbox first: they finish (and
 	// record) what is under way, which needs their weddings still running.
 	e.stopInbox(ctx)
+	e.stopFollowUps()
+	e.followUps.Lock()
+	e.followUps.stopped = true
+	e.followUps.Unlock()
+	e.followUps.running.Wait() // they end at once: their context is cancelled
 	e.stopWorkers(ctx)
 	if e.ownPacer {
 		defer e.msg.Pacer.Close()

@@ -377,11 +377,12 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 	}
 	if payload != "" {
 		wedding, msgID, answer, ok := e.parsePayload(payload)
-		status, known := domain.ParseRSVPStatus(answer)
-		if !ok || !known || status == domain.Pending {
+		status, count, eventID, known := parseAnswer(answer)
+		if !ok || !known {
 			return settle("unroutable", nt.about+": a button payload the engine did not sign")
 		}
-		nt.wedding, nt.cmd = wedding, &domain.RecordReply{MessageID: msgID, Answer: status, At: x.sentAt(m)}
+		nt.wedding = wedding
+		nt.cmd = &domain.RecordReply{MessageID: msgID, Answer: status, Count: count, EventID: eventID, At: x.sentAt(m)}
 		return nt
 	}
 	phone := x.phoneOf(m.From, m.FromUserID)

@@ -115,6 +115,9 @@ func (m *mailboxActor) run(c *actor.Context, b *mailboxBatch) {
 			case rep := <-ch:
 				res, err := resultOf(rep)
 				n.res = settle(n, res, err)
+				if err == nil {
+					m.e.followUp(n.wedding, followUpOf(res))
+				}
 			case <-deadline.C:
 				// The wedding did not answer in time (stopping, say):
 				// the body is taken again later. Its late reply is
@@ -164,6 +167,19 @@ func settle(n *note, res Result, err error) noteResult {
 		return noteResult{outcome: "unchanged"}
 	}
 	return noteResult{outcome: "applied"}
+}
+
+// followUpOf is what a reply's result says to send the guest, or nil.
+func followUpOf(res Result) *domain.FollowUp {
+	switch v := res.Value.(type) {
+	case domain.ReplyResult:
+		return v.FollowUp
+	case domain.TypedReplyResult:
+		if v.Reply != nil {
+			return v.Reply.FollowUp
+		}
+	}
+	return nil
 }
 
 // keyRing remembers the most recent keys, at most mailboxKeys of them.

@@ -383,7 +383,8 @@ func (r *runner) randomStep() {
 	by := principals[r.pick(len(principals))]
 	cmd := r.command()
 	switch cmd.(type) {
-	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply, *domain.RecordTypedReply:
+	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply, *domain.RecordTypedReply,
+		*domain.FlagReply, *domain.RecordPreference:
 		// The engine's own commands: mostly by root, sometimes by a token
 		// that must be refused.
 		if r.chance(3, 4) {
@@ -470,7 +471,7 @@ func (r *runner) outboxCommand() domain.Command {
 		}
 		return r.pick(len(c.Messages))
 	}
-	switch r.pick(18) {
+	switch r.pick(19) {
 	case 0, 1:
 		var person string
 		if ids := r.unitIDs(); len(ids) > 0 && !r.chance(1, 10) {
@@ -530,6 +531,18 @@ func (r *runner) outboxCommand() domain.Command {
 			return &domain.ResolveAttention{ID: it.ID, Dismiss: true}
 		}
 		return &domain.ResolveAttention{ID: it.ID, RSVPs: []domain.AttentionRSVP{{EventID: r.eventID(), Status: domain.RSVPStatus(r.pick(4))}}}
+	case 18:
+		// A deleted message, or Meta's user_preferences stop/resume.
+		p := phone(r.pick(phonePool))
+		if c, _ := campaign(); c != nil && len(c.Messages) > 0 {
+			p = c.Messages[r.pick(len(c.Messages))].Phone
+		}
+		if r.chance(1, 2) {
+			return &domain.FlagReply{Phone: p, Text: "(deleted a message)", Reason: "the guest deleted a message",
+				InboundID: fmt.Sprint("wamid.rv", r.pick(4)), At: r.now}
+		}
+		return &domain.RecordPreference{Phone: p, Value: []string{"stop", "resume", "later"}[r.pick(3)],
+			Category: "marketing_messages", At: r.now - domain.Instant(r.pick(3))*1e9}
 	case 15:
 		// A typed reply from a guest's phone (or a stranger's).
 		texts := []string{"yes", "haan 3 log", "nahi aa payenge", "shayad", "STOP", "kitne baje?", "👍", "2"}
@@ -824,7 +837,8 @@ func TestReplayEqualsLive(t *testing.T) {
 	}
 	r := newRunner(t, randSource{rand.New(rand.NewPCG(seed, seed))})
 	outbox := []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend", "*domain.RecordSend",
-		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply"}
+		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply",
+		"*domain.FlagReply", "*domain.RecordPreference"}
 	missing := func() []string {
 		var out []string
 		for _, cmd := range outbox {

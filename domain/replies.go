@@ -14,6 +14,9 @@ type RecordReply struct {
 	Answer    RSVPStatus
 	Count     int32
 	At        Instant // the guest's message's own timestamp
+	// EventID, when set, answers that one of the message's events only
+	// (a count list asked per event).
+	EventID string
 }
 
 // ReplyResult is what a reply did.
@@ -22,6 +25,9 @@ type ReplyResult struct {
 	RSVPs  []RSVPResult
 	// Capped: the count given was more than the seats of some event.
 	Capped bool
+	// FollowUp is what to send the guest now, when the reply changed
+	// something (followup.go).
+	FollowUp *FollowUp
 }
 
 func (c *RecordReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
@@ -43,9 +49,10 @@ func (c *RecordReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	}
 	res := ReplyResult{UnitID: u.ID}
 	var changes []Change
+	changed := false
 	for _, e := range camp.EventIDs {
 		inv := u.Invitation(e)
-		if inv == nil {
+		if inv == nil || (c.EventID != "" && e != c.EventID) {
 			continue
 		}
 		cmd := &SetRSVP{UnitID: u.ID, EventID: e, Status: c.Answer, Source: SourceWhatsApp, AnsweredAt: c.At}
@@ -60,8 +67,12 @@ func (c *RecordReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		changed = changed || len(ch) > 0
 		changes = append(changes, ch...)
 		res.RSVPs = append(res.RSVPs, out.(RSVPResult))
+	}
+	if changed {
+		res.FollowUp = w.followUp(msg, c.MessageID, c, &res, m.Now)
 	}
 	return changes, res, nil
 }
