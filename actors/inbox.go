@@ -88,6 +88,9 @@ func (x *inbox) run() {
 	defer close(x.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	x.prune()
 	for {
 		more := x.pass()
 		if more {
@@ -102,11 +105,20 @@ func (x *inbox) run() {
 		case <-x.stop:
 			return
 		case <-x.poke:
+		case <-prune.C:
+			x.prune()
 		case <-tick.C:
 			x.waiting.mu.Lock()
 			x.sweepLocked(x.e.cfg.Now())
 			x.waiting.mu.Unlock()
 		}
+	}
+}
+
+// prune deletes processed bodies past their retention (inbox_retention.go).
+func (x *inbox) prune() {
+	if _, err := x.e.pruneInbox(x.e.cfg.Now()); err != nil {
+		x.e.log.Warn().Err(err).Msg("webhook inbox: prune failed; it is tried again in an hour")
 	}
 }
 

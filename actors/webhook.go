@@ -79,7 +79,9 @@ func (e *Engine) ReplayInbox(from time.Time) (int, error) {
 			if en.At.Before(from) {
 				continue
 			}
-			if err := e.db.SetInboxState(en.ID, storage.InboxReceived, ""); err != nil {
+			if err := e.db.SetInboxState(en.ID, storage.InboxReceived, ""); errors.Is(err, storage.ErrNotFound) {
+				continue // pruned meanwhile
+			} else if err != nil {
 				return n, err
 			}
 			n++

@@ -95,7 +95,7 @@ type Config struct {
 	// and never less than WebhookBodyBytes). The webhook route is public:
 	// its bodies are read before their signature can be checked, so
 	// without a bound, connections × WebhookBodyBytes of unsigned bodies
-	// could be held. A webhook whose body does not fit now gets 503 with
+	// could be held. A webhook whose body does not fit now gets 429 with
 	// Retry-After (Meta retries), its body unread.
 	WebhookBodyBudgetBytes int
 	// Sandbox, when set, serves the sandbox's /sandbox/ routes (sandbox
@@ -381,7 +381,7 @@ func equalFoldASCII(b []byte, s string) bool {
 const withheldHeader = "X-Parinaya-Withheld-Body"
 
 // overBudgetHeader is set on a webhook request whose body does not fit in
-// the webhook budget now (see handle): readBody answers it 503 without
+// the webhook budget now (see handle): readBody answers it 429 without
 // reading its body. A client that sends it itself only gets its own
 // request refused.
 const overBudgetHeader = "X-Parinaya-Over-Budget"
@@ -398,7 +398,7 @@ const bodyChunk = 64 << 10
 // GETs) pass untouched.
 //
 // A webhook whose body does not fit in the webhook budget as it stands is
-// withheld too, and answered 503: admit takes nothing from the budget (a
+// withheld too, and answered 429: admit takes nothing from the budget (a
 // request may yet end before its handler runs, and nothing would give it
 // back); handle does, and has the last word.
 func (s *Server) admit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
@@ -553,13 +553,13 @@ func readBody(rc *fasthttp.RequestCtx, limit int) *apiError {
 // handle takes a webhook's share before its body is read (its declared
 // length, or the route's limit for a chunked one, which may be read up to
 // that) and gives it back once the request is answered; one that does not
-// fit gets 503 and Retry-After, its body unread. Before handle runs,
+// fit gets 429 overloaded and Retry-After (API.md), its body unread. Before handle runs,
 // fasthttp has read at most 8 KiB of a body (its prefetch), which is
 // bounded per connection as its headers are.
 
 // errWebhookBodiesBusy answers a webhook whose body does not fit in the
 // budget now. Meta retries it, as any answer but a 200.
-var errWebhookBodiesBusy = &apiError{Status: fasthttp.StatusServiceUnavailable, Code: "overloaded",
+var errWebhookBodiesBusy = &apiError{Status: fasthttp.StatusTooManyRequests, Code: "overloaded",
 	Message: "the engine is reading as many webhook bodies as it takes at once; retry after the delay in Retry-After", RetryAfter: 1}
 
 // handle is the server's handler: the router, inside the webhook budget.

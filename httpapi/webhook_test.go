@@ -142,7 +142,7 @@ func TestHTTP_AdminInbox(t *testing.T) {
 // route needs. A webhook's body is read before its signature can be
 // checked, so the bytes of webhook bodies being read at once are bounded
 // (Config.WebhookBodyBudgetBytes): a webhook whose body does not fit now
-// gets 503 with Retry-After (Meta retries), answered from its headers; the
+// gets 429 overloaded with Retry-After (Meta retries), answered from its headers; the
 // budget comes back as requests end, and signed bodies go through again.
 func TestHTTP_WebhookBodyBudget(t *testing.T) {
 	const limit, budget = 20_000, 50_000 // two of the largest bodies fit, not three
@@ -187,9 +187,9 @@ func TestHTTP_WebhookBodyBudget(t *testing.T) {
 		if r.err != nil {
 			t.Fatalf("sender %d: %v", r.i, r.err)
 		}
-		wantError(t, r.a, 503, "overloaded")
+		wantError(t, r.a, 429, "overloaded")
 		if r.a.header.Get("Retry-After") != "1" || !strings.EqualFold(r.a.header.Get("Connection"), "close") {
-			t.Fatalf("sender %d: 503 with headers %v; want Retry-After: 1 and the connection closed", r.i, r.a.header)
+			t.Fatalf("sender %d: 429 with headers %v; want Retry-After: 1 and the connection closed", r.i, r.a.header)
 		}
 		answered[r.i] = true
 	}
@@ -218,9 +218,9 @@ func TestHTTP_WebhookBodyBudget(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: no answer from the headers alone: %v", hdr, err)
 		}
-		wantError(t, a, 503, "overloaded")
+		wantError(t, a, 429, "overloaded")
 		if a.header.Get("Retry-After") != "1" || !c.closedAfter(5*time.Second) {
-			t.Fatalf("%s: 503 with headers %v, or the connection stays open", hdr, a.header)
+			t.Fatalf("%s: 429 with headers %v, or the connection stays open", hdr, a.header)
 		}
 	}
 

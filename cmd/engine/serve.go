@@ -62,14 +62,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	eng, err := actors.New(db, actors.Config{
-		Messaging:     wa.actors,
-		MaxInflight:   cfg.Engine.MaxInflight,
-		SnapshotEvery: cfg.Engine.SnapshotEvery,
-		SnapshotKeep:  cfg.Engine.SnapshotKeep,
-		JournalTail:   cfg.Engine.JournalTail,
-		IdleTimeout:   cfg.Engine.IdleTimeout.Duration,
-		Logger:        log,
-		Registerer:    reg,
+		Messaging:      wa.actors,
+		MaxInflight:    cfg.Engine.MaxInflight,
+		SnapshotEvery:  cfg.Engine.SnapshotEvery,
+		SnapshotKeep:   cfg.Engine.SnapshotKeep,
+		JournalTail:    cfg.Engine.JournalTail,
+		IdleTimeout:    cfg.Engine.IdleTimeout.Duration,
+		InboxRetention: cfg.WhatsApp.InboxRetention.Duration,
+		Logger:         log,
+		Registerer:     reg,
 	})
 	if err != nil {
 		return err
