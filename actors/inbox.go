@@ -173,14 +173,19 @@ func (x *inbox) pass() bool {
 		return false // the engine is stopping
 	}
 	retried := false
+	var outcomes []storage.InboxEntry
 	for _, b := range bodies {
+		en, ok := x.record(b)
+		if ok {
+			outcomes = append(outcomes, en)
+		}
 		if b.again {
-			if !x.record(b) {
+			if !ok {
 				x.requeue(b.en.ID)
 			}
 			continue
 		}
-		if !x.record(b) && !retried {
+		if !ok && !retried {
 			// The engine could not apply it now (a wedding stopping,
 			// storage failing): it stays received, and the next pass
 			// starts from it.
@@ -190,6 +195,9 @@ func (x *inbox) pass() bool {
 		if !retried {
 			x.cursor = b.en.ID
 		}
+	}
+	if err := db.SetInboxStates(outcomes); err != nil {
+		x.e.log.Warn().Err(err).Msg("webhook inbox: outcomes not recorded; the bodies will be processed again (changing nothing twice)")
 	}
 	if retried {
 		return false
@@ -232,20 +240,19 @@ func (x *inbox) deliver(bodies []*body) bool {
 	return true
 }
 
-// record stores what became of a body, and counts its notifications. It
-// returns false (and records nothing) when some notification must be
-// retried.
-func (x *inbox) record(b *body) bool {
+// record says what became of a body, and counts its notifications: the
+// entry to store, in its new state. ok is false (and nothing counted) when
+// some notification must be retried.
+func (x *inbox) record(b *body) (en storage.InboxEntry, ok bool) {
 	e := x.e
+	en = b.en
 	if b.err != nil {
-		if err := e.db.SetInboxState(b.en.ID, storage.InboxUnprocessable, b.err.Error()); err != nil {
-			e.log.Warn().Err(err).Uint64("inbox_id", b.en.ID).Msg("webhook inbox: outcome not recorded")
-		}
-		return true
+		en.State, en.Why = storage.InboxUnprocessable, b.err.Error()
+		return en, true
 	}
 	for _, n := range b.notes {
 		if n.res.retry {
-			return false
+			return en, false
 		}
 	}
 	var kept []string
@@ -258,18 +265,15 @@ func (x *inbox) record(b *body) bool {
 			x.await(n.waitFor, b.en.ID, e.cfg.Now())
 		}
 	}
-	state, why := storage.InboxProcessed, ""
+	en.State, en.Why = storage.InboxProcessed, ""
 	if len(kept) > 0 {
-		state = storage.InboxUnroutable
-		why = strings.Join(kept, "; ")
-		if len(why) > 2000 {
-			why = why[:2000] + "…"
+		en.State = storage.InboxUnroutable
+		en.Why = strings.Join(kept, "; ")
+		if len(en.Why) > 2000 {
+			en.Why = en.Why[:2000] + "…"
 		}
 	}
-	if err := e.db.SetInboxState(b.en.ID, state, why); err != nil {
-		e.log.Warn().Err(err).Uint64("inbox_id", b.en.ID).Msg("webhook inbox: outcome not recorded; the body will be processed again (changing nothing twice)")
-	}
-	return true
+	return en, true
 }
 
 // toMailbox hands notes to a wedding's webhook mailbox; done is called

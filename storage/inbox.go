@@ -220,6 +220,34 @@ func (d *DB) SetInboxState(id uint64, state InboxState, why string) error {
 	return nil
 }
 
+// SetInboxStates records what processing made of many entries at once,
+// each as given (its State and Why set, its At and Body as stored), in one
+// unsynced batch: the processor's outcomes of a pass. Like SetInboxState,
+// it need not be synced.
+func (d *DB) SetInboxStates(entries []InboxEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	d.inbox.states.Lock()
+	defer d.inbox.states.Unlock()
+	b := d.pdb.NewBatch()
+	defer b.Close()
+	for _, e := range entries {
+		if err := b.Set(inboxKey(e.ID), encodeInbox(e), nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.State == InboxProcessed && e.ID < d.inbox.states.pruneFrom {
+			d.inbox.states.pruneFrom = e.ID
+		}
+	}
+	return nil
+}
+
 // PruneInbox deletes up to limit entries that are processed and were
 // received before before, and returns how many it deleted: the inbox's
 // retention, run by the engine in chunks. Every other entry stays: one
