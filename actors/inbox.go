@@ -405,7 +405,11 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 	text, quoted := m.Text, m.ContextID
 	switch m.Type {
 	case "text", "edit":
-		// An edit is read again as a new reply, at its own time.
+		// An edit is read again as a new reply, at its own time (an
+		// edited caption of a photo answers nothing, as the photo did not).
+		if text == "" {
+			return settle("kept", nt.about+" ("+m.Type+"): no text to read")
+		}
 	case "reaction":
 		text, quoted = m.Emoji, m.ReactedTo
 		if text == "" {
