@@ -398,7 +398,8 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 			return settle("unroutable", nt.about+": a button payload the engine did not sign")
 		}
 		nt.wedding = wedding
-		nt.cmd = &domain.RecordReply{MessageID: msgID, Answer: status, Count: count, EventID: eventID, At: x.sentAt(m)}
+		nt.cmd = &domain.RecordReply{MessageID: msgID, Answer: status, Count: count, EventID: eventID, At: x.sentAt(m),
+			Phone: x.phoneOf(m.From, m.FromUserID)}
 		return nt
 	}
 	phone := x.phoneOf(m.From, m.FromUserID)

@@ -43,13 +43,7 @@ func (w *Wedding) summary(c *Campaign) CampaignSummary {
 // replied reports whether the message's unit answered one of the
 // campaign's events on WhatsApp after the message was sent.
 func (w *Wedding) replied(c *Campaign, msg *Message) bool {
-	var sentAt Instant
-	for _, h := range msg.History {
-		if h.Status == MessageSent {
-			sentAt = h.At
-			break
-		}
-	}
+	sentAt := msg.leftAt()
 	u := w.Units[msg.UnitID]
 	if sentAt == 0 || u == nil {
 		return false

@@ -17,6 +17,10 @@ type RecordReply struct {
 	// EventID, when set, answers that one of the message's events only
 	// (a count list asked per event).
 	EventID string
+	// Phone is who replied, when known: a tap from a phone the message
+	// was not sent to answers nothing (a payload can only be tapped on
+	// the message it came with).
+	Phone string
 }
 
 // ReplyResult is what a reply did.
@@ -43,6 +47,9 @@ func (c *RecordReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		return nil, nil, invalid("answer", "a reply answers yes, no or maybe")
 	}
 	msg := &camp.Messages[i]
+	if c.Phone != "" && c.Phone != msg.Phone {
+		return nil, nil, invalid("phone", "the reply comes from a phone the message was not sent to")
+	}
 	u := w.Units[msg.UnitID]
 	if u == nil {
 		return nil, nil, notFound("unit_id", "guest unit", msg.UnitID)
@@ -171,10 +178,8 @@ func (w *Wedding) newestMessageTo(phone string) string {
 			if m.Phone != phone || statusRank(m.Status) == 0 {
 				continue
 			}
-			for _, h := range m.History {
-				if h.Status == MessageSent && h.At >= bestAt {
-					best, bestAt = c.MessageID(i), h.At
-				}
+			if at := m.leftAt(); at != 0 && at >= bestAt {
+				best, bestAt = c.MessageID(i), at
 			}
 		}
 	}

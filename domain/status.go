@@ -133,10 +133,14 @@ func (c *RecordStatus) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		Error: msg.Error, WAMID: c.WAMID, At: at}
 	switch {
 	case next == MessageOther:
-		up = MessageUpdate{Index: int32(index), Status: MessageOther, HistoryOnly: true, At: at, Name: truncate(c.Status, 32)}
+		name := truncate(c.Status, 32)
+		if msg.inHistory(MessageOther, name, at) {
+			return nil, res, nil // a repeat
+		}
+		up = MessageUpdate{Index: int32(index), Status: MessageOther, HistoryOnly: true, At: at, Name: name}
 	case next == MessageFailed:
 		if statusRank(msg.Status) >= 2 || msg.Status == MessageFailed && msg.Error != nil && c.Error != nil && *msg.Error == *c.Error {
-			if msg.Status == MessageFailed {
+			if msg.Status == MessageFailed || msg.inHistory(MessageFailed, "", at) {
 				return nil, res, nil // a repeat
 			}
 			up = MessageUpdate{Index: int32(index), Status: MessageFailed, HistoryOnly: true, At: at}
@@ -152,6 +156,12 @@ func (c *RecordStatus) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		// Failed without ever being accepted, yet Meta reports it: it did
 		// go (a send answered with an error that Meta then delivered).
 		up.Status, up.Error = next, nil
+	case msg.Status == MessageFailed && statusRank(next) >= 2:
+		// Delivered or read after a failure (another of the guest's
+		// devices, WHATSAPP.md §4): in Meta's order the failure came
+		// after and is history only, so the message is delivered, in
+		// whatever order the two arrive.
+		up.Status, up.Error, up.NotBefore = next, nil, 0
 	default:
 		return nil, res, nil // older, or a repeat: changes nothing
 	}
@@ -161,6 +171,30 @@ func (c *RecordStatus) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		changes = append(changes, w.doneIfFinished(camp, index)...)
 	}
 	return changes, res, nil
+}
+
+// inHistory reports whether the message's history has status (named
+// name, for MessageOther) at at: a redelivered history-only status.
+func (m *Message) inHistory(status MessageStatus, name string, at Instant) bool {
+	for _, h := range m.History {
+		if h.Status == status && h.At == at && h.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// leftAt is when the message left: the earliest step of its history Meta
+// ranks (sent, delivered, read: a delivered or read status can come
+// before the sent one, or alone); 0 if none.
+func (m *Message) leftAt() Instant {
+	var at Instant
+	for _, h := range m.History {
+		if statusRank(h.Status) > 0 && (at == 0 || h.At < at) {
+			at = h.At
+		}
+	}
+	return at
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary (guests' text is
