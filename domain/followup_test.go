@@ -67,3 +67,21 @@ func TestRecordReply_FollowUp(t *testing.T) {
 		t.Fatalf("a reply two days old was followed up: %+v", fu)
 	}
 }
+
+// A typed count above the seats is recorded at the seats, told to the
+// guest, and flagged on the attention list for the family.
+func TestRecordTypedReply_CappedIsFlagged(t *testing.T) {
+	f, c := sentCampaign(t)
+	m := c.Messages[0]
+	r := f.must(domain.Root, &domain.RecordTypedReply{Phone: m.Phone, Text: "haan ji, hum 9 log aayenge", At: f.w.LastAt, InboundID: "wamid.nine"}).(domain.TypedReplyResult)
+	if r.Reply == nil || !r.Reply.Capped || r.Reply.FollowUp == nil || !strings.Contains(r.Reply.FollowUp.Text, "capped") {
+		t.Fatalf("a count of 9: %+v", r)
+	}
+	inv := f.unit(m.UnitID).Invitation(f.sangeet)
+	if inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != inv.Seats {
+		t.Fatalf("rsvp %+v, want yes at the %d seats", inv.RSVP, inv.Seats)
+	}
+	if len(f.w.Attention) != 1 || f.w.Attention[0].UnitID != m.UnitID || !strings.Contains(f.w.Attention[0].Reason, "counted 9") {
+		t.Fatalf("attention %+v", f.w.Attention)
+	}
+}

@@ -1,5 +1,7 @@
 package domain
 
+import "fmt"
+
 // Guest replies on WhatsApp become RSVPs (API.md "WhatsApp webhook"): a
 // reply answers the events of the message it replies to, ordered by the
 // guest's own timestamp (an older answer never overwrites a newer one).
@@ -165,7 +167,21 @@ func (c *RecordTypedReply) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	}
 	r := out.(ReplyResult)
 	res.Reply = &r
-	return append(changes, more...), res, nil
+	changes = append(changes, more...)
+	if r.Capped {
+		// Recorded at the seats, and flagged: the family may give the
+		// household more seats.
+		if u, personID, ok := w.phoneHolder(c.Phone); ok {
+			item := AttentionItem{UnitID: u.ID, PersonID: personID, Phone: c.Phone, Text: truncate(c.Text, MaxNoteLen),
+				ReceivedAt: c.At, InboundID: c.InboundID, MessageID: target,
+				Reason: fmt.Sprintf("the guest counted %d, more than the seats invited; recorded at the seats", res.Intent.Count)}
+			if ch := w.attentionFor(item); ch != nil {
+				ch.AttentionAdded.Item.ID = w.newID("a", len(changes))
+				changes = append(changes, *ch)
+			}
+		}
+	}
+	return changes, res, nil
 }
 
 // newestMessageTo is the id of the newest message that left for phone (by
