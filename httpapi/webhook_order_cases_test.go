@@ -14,7 +14,9 @@ import (
 // order (sent first) the answer counts; here it must too.
 func TestHTTP_WebhookOrder_ReadBeforeSendAnswerThenAnswer(t *testing.T) {
 	base := time.Now().Unix() + 30
-	st := func(u int, s string, dt int64) planned { return planned{unit: u, kind: noteStatus, status: s, ts: base + dt} }
+	st := func(u int, s string, dt int64) planned {
+		return planned{unit: u, kind: noteStatus, status: s, ts: base + dt}
+	}
 	plans := []householdPlan{
 		// read before the send's answer, then a typed "haan ji" without context
 		{notes: []planned{st(0, "sent", 1), st(0, "read", 3), {unit: 0, kind: noteText, ts: base + 10, k: 2, text: 3}}, early: []int{1}},
