@@ -31,6 +31,10 @@ type Change struct {
 	AttentionAdded    *AttentionAdded    `msgpack:"aa,omitempty"`
 	AttentionResolved *AttentionResolved `msgpack:"ar,omitempty"`
 
+	ImportRecorded *ImportRecorded `msgpack:"ir,omitempty"`
+	MergeResolved  *MergeResolved  `msgpack:"mr,omitempty"`
+	PeopleMerged   *PeopleMerged   `msgpack:"pm,omitempty"`
+
 	// Kept, beside the payload, is the answer of the command whose last
 	// change this is, when the command carried an idempotency key.
 	Kept *KeptAnswer `msgpack:"ka,omitempty"`
@@ -73,6 +77,12 @@ func (c *Change) Kind() string {
 		return "attention_added"
 	case c.AttentionResolved != nil:
 		return "attention_resolved"
+	case c.ImportRecorded != nil:
+		return "import_recorded"
+	case c.MergeResolved != nil:
+		return "merge_resolved"
+	case c.PeopleMerged != nil:
+		return "people_merged"
 	}
 	return "unknown"
 }

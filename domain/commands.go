@@ -555,7 +555,7 @@ func (c *UpdateUnit) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		members = *c.Members
 	} else {
 		for _, p := range old.Members {
-			members = append(members, MemberInput(p))
+			members = append(members, MemberInput{ID: p.ID, Name: p.Name, Phone: p.Phone, Email: p.Email, Primary: p.Primary})
 		}
 	}
 	in.Members = members
@@ -698,6 +698,13 @@ func (w *Wedding) unitShape(p Principal, id string, in *UnitInput, old *Unit, pr
 		}
 		seenIDs[pid] = true
 		per := Person{ID: pid, Name: strings.TrimSpace(mi.Name), Primary: mi.Primary}
+		if old != nil && mi.ID != "" {
+			for _, om := range old.Members {
+				if om.ID == pid {
+					per.Sources = om.Sources // where the person came from stays
+				}
+			}
+		}
 		if mi.Phone != "" && !maybePhone(mi.Phone) {
 			// Not a phone whatever the region: refused here, with the other
 			// cheap checks, so that no unit of a batch is parsed in vain.

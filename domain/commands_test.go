@@ -764,7 +764,7 @@ func TestWedding_UpdateUnit(t *testing.T) {
 			check: func(t *testing.T, s *scene, changes []domain.Change, out any) {
 				wantChanges(t, changes, "units_saved")
 				u := s.unit(s.bride.ID)
-				if u.Name != "Sharma family" || !slices.Equal(u.Members, s.bride.Members) || !slices.Equal(u.Tags, s.bride.Tags) {
+				if u.Name != "Sharma family" || !reflect.DeepEqual(u.Members, s.bride.Members) || !slices.Equal(u.Tags, s.bride.Tags) {
 					t.Fatalf("unit = %+v", u)
 				}
 				if inv := u.Invitation(s.haldi); inv == nil || inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != 2 {
@@ -790,7 +790,7 @@ func TestWedding_UpdateUnit(t *testing.T) {
 					{ID: s.bride.Members[0].ID, Name: "Sunita", Phone: phone(1)},
 					{ID: seqID("p", s.w.Seq) + ".1", Name: "Nikhil", Phone: phone(20), Primary: true},
 				}
-				if !slices.Equal(u.Members, want) {
+				if !reflect.DeepEqual(u.Members, want) {
 					t.Fatalf("members = %+v, want %+v", u.Members, want)
 				}
 				removed := s.bride.Members[1]

@@ -295,7 +295,7 @@ func (r *runner) updateUnit() domain.Command {
 		if u := r.w.Units[c.ID]; u != nil {
 			for _, p := range u.Members {
 				if r.chance(2, 3) {
-					m := domain.MemberInput(p)
+					m := domain.MemberInput{ID: p.ID, Name: p.Name, Phone: p.Phone, Email: p.Email, Primary: p.Primary}
 					if r.chance(1, 3) {
 						m.Phone = r.phone()
 					}

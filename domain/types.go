@@ -222,6 +222,9 @@ type Person struct {
 	Phone   string `msgpack:"p,omitempty"` // E.164
 	Email   string `msgpack:"e,omitempty"`
 	Primary bool   `msgpack:"pr,omitempty"`
+	// Sources say which imports created or updated the person (the
+	// newest last, at most a few).
+	Sources []Provenance `msgpack:"src,omitempty"`
 }
 
 // RSVP is a unit's answer for one event it is invited to.

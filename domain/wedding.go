@@ -28,6 +28,11 @@ type Wedding struct {
 	Campaigns []*Campaign `msgpack:"cp,omitempty"`
 	// Attention are the replies waiting for a person, oldest first.
 	Attention []AttentionItem `msgpack:"at,omitempty"`
+	// Imports are the past contact imports, oldest first (imports.go).
+	Imports []ImportRecord `msgpack:"im,omitempty"`
+	// Suggestions are the merge suggestions, open and resolved, oldest
+	// first (merge.go).
+	Suggestions []MergeSuggestion `msgpack:"ms,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
@@ -217,6 +222,12 @@ func (w *Wedding) apply(c *Change) error {
 		}
 	case c.RSVPRecorded != nil:
 		return w.recordRSVP(c.RSVPRecorded, c.Seq)
+	case c.ImportRecorded != nil:
+		w.recordImport(c.ImportRecorded)
+	case c.MergeResolved != nil:
+		return w.resolveMerge(c.MergeResolved)
+	case c.PeopleMerged != nil:
+		return w.mergePeople(c.PeopleMerged)
 	case c.ConsentRecorded != nil:
 		if c.ConsentRecorded.Phone == "" || c.ConsentRecorded.Entry.Status > OptedOut {
 			return fmt.Errorf("consent %d for phone %q", c.ConsentRecorded.Entry.Status, c.ConsentRecorded.Phone)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -174,7 +175,7 @@ func checkGoldenFile(t *testing.T, path string) {
 	}
 	check := func(what string, got, want any) {
 		t.Helper()
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, want %v", what, got, want)
 		}
 	}

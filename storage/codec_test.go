@@ -47,8 +47,10 @@ func fullChanges() []domain.Change {
 			{
 				ID: "u6", Name: "Sharma family", Side: domain.SideBride, Tags: []string{"family", "delhi"},
 				Members: []domain.Person{
-					{ID: "p6.0", Name: "Anil", Phone: "+919876500001", Email: "anil@example.com", Primary: true},
-					{ID: "p6.1", Name: "Sunita", Phone: "+919876500002", Email: "sunita@example.com", Primary: true},
+					{ID: "p6.0", Name: "Anil", Phone: "+919876500001", Email: "anil@example.com", Primary: true,
+						Sources: []domain.Provenance{{ImportID: "im5", Source: "contacts.csv", Line: 7}}},
+					{ID: "p6.1", Name: "Sunita", Phone: "+919876500002", Email: "sunita@example.com", Primary: true,
+						Sources: []domain.Provenance{{ImportID: "im5", Source: "contacts.csv", Line: 8}}},
 				},
 				CreatedAt: t0 + 6, UpdatedAt: t0 + 7,
 				Invitations: []domain.Invitation{{EventID: "e4", Seats: 2, RSVP: domain.RSVP{
@@ -57,7 +59,8 @@ func fullChanges() []domain.Change {
 			},
 			{
 				ID: "u6_1", Name: "Verma", Side: domain.SideGroom, Tags: []string{"x"},
-				Members:   []domain.Person{{ID: "p6_1.0", Name: "Raj", Phone: "+919876500003", Email: "r@x.in", Primary: true}},
+				Members: []domain.Person{{ID: "p6_1.0", Name: "Raj", Phone: "+919876500003", Email: "r@x.in", Primary: true,
+					Sources: []domain.Provenance{{ImportID: "im5", Source: "phone.vcf", Line: 1}}}},
 				CreatedAt: t0 + 6, UpdatedAt: t0 + 6,
 				Invitations: []domain.Invitation{{EventID: "e1", Seats: 1, RSVP: domain.RSVP{
 					Status: domain.Yes, Headcount: 1, Source: domain.SourceWhatsApp, AnsweredAt: t0, Note: "m", Seq: 1,
@@ -94,6 +97,15 @@ func fullChanges() []domain.Change {
 			PersonID: "p6.0", Phone: "+919876500001", Text: "kitne baje?", ReceivedAt: t0 + 14, Reason: "a question",
 			InboundID: "wamid.in", MessageID: "c12.0"}}}),
 		stamp(16, domain.Change{AttentionResolved: &domain.AttentionResolved{ID: "af", Dismissed: true}}),
+		stamp(17, domain.Change{ImportRecorded: &domain.ImportRecorded{
+			Import: domain.ImportRecord{ID: "imh", Source: "Google Contacts.csv", Format: "csv", At: t0 + 17, By: "t2",
+				Rows: 3000, Created: 2900, Updated: 12, Unchanged: 40, Invalid: 48, Suggestions: 1},
+			Suggestions: []domain.MergeSuggestion{{ID: "imhs0", Kind: domain.MergeSameName,
+				Existing: domain.MergePerson{PersonID: "p6.0", UnitID: "u6", Name: "Anil", Phone: "+919876500001", Email: "a@x.in", Household: "Sharma", Line: 2},
+				Incoming: domain.MergePerson{PersonID: "ph.1", UnitID: "uh_1", Name: "anil", Phone: "+919876500009", Email: "b@x.in", Household: "Sharmas", Line: 9},
+				Fields:   []string{"phone"}, ImportID: "imh", State: domain.MergeAccepted}}}}),
+		stamp(18, domain.Change{PeopleMerged: &domain.PeopleMerged{Keep: "p6.0", Drop: "ph.1", Units: true}}),
+		stamp(19, domain.Change{MergeResolved: &domain.MergeResolved{ID: "imhs0", State: domain.MergeDismissed}}),
 	}
 }
 

@@ -97,6 +97,16 @@ func everyKind(t testing.TB, id string) *journal {
 	phone := j.W.Units[sharma].Members[1].Phone
 	j.Must(domain.Root, &domain.RecordTypedReply{Phone: phone, Text: "kitne baje?", At: j.Now, InboundID: "wamid.in1"})
 	j.Must(admin, &domain.ResolveAttention{ID: j.W.Attention[0].ID, Dismiss: true})
+	// An import: a new household, and the Sharmas' Anil again with another
+	// phone (a same-name suggestion), merged.
+	imp := j.Must(admin, &domain.ImportContacts{Source: "contacts.csv", Format: "csv", Side: domain.SideBride, Rows: []domain.PreparedRow{
+		{Line: 2, Name: "Kavita Rao", Phone: "+919876500010", Household: "Rao family"},
+		{Line: 3, Name: "anil sharma", Phone: "+919876500011", Household: "Sharma family"},
+	}}).(domain.ImportResult)
+	if imp.Record.Created != 2 || len(j.W.Suggestions) != 1 {
+		j.T.Fatalf("import %+v, suggestions %+v", imp, j.W.Suggestions)
+	}
+	j.Must(admin, &domain.ResolveMergeSuggestion{ID: j.W.Suggestions[0].ID})
 	kinds := map[string]bool{}
 	for i := range j.Changes {
 		kinds[j.Changes[i].Kind()] = true
