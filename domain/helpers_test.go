@@ -169,6 +169,14 @@ func cloneState(w *domain.Wedding) *domain.Wedding {
 	return c
 }
 
+// checkReplay fails unless replaying f's journal gives f's wedding.
+func checkReplay(t testing.TB, f *fixture) {
+	t.Helper()
+	if d := stateDiff(f.w, replay(t, f.journal)); d != "" {
+		t.Fatalf("replay differs from live: %s", d)
+	}
+}
+
 // replay applies changes to a new wedding.
 func replay(t testing.TB, changes []domain.Change) *domain.Wedding {
 	t.Helper()
@@ -205,6 +213,10 @@ func stateDiff(a, b *domain.Wedding) string {
 		return fmt.Sprintf("attention %+v != %+v", a.Attention, b.Attention)
 	case !equalSlices(a.Campaigns, b.Campaigns):
 		return fmt.Sprintf("campaigns differ: %d != %d", len(a.Campaigns), len(b.Campaigns))
+	case !equalSlices(a.Imports, b.Imports):
+		return fmt.Sprintf("imports %+v != %+v", a.Imports, b.Imports)
+	case !equalSlices(a.Suggestions, b.Suggestions):
+		return fmt.Sprintf("merge suggestions %+v != %+v", a.Suggestions, b.Suggestions)
 	}
 	for id, u := range a.Units {
 		v := b.Units[id]

@@ -181,8 +181,8 @@ func mobilePhone(raw, region string) mobileResult {
 	if !maybePhone(raw) {
 		return mobileResult{why: "phone " + q + " is not a phone number"}
 	}
-	num, err := phonenumbers.Parse(strings.TrimSpace(raw), region)
-	if err != nil || !phonenumbers.IsValidNumber(num) {
+	num, ok := parsePhone(raw, region)
+	if !ok {
 		return mobileResult{why: "phone " + q + " is not a valid number"}
 	}
 	switch phonenumbers.GetNumberType(num) {
@@ -339,6 +339,10 @@ func (imp *importer) row(r *PreparedRow, rec *ImportRecord) string {
 		if u := imp.w.phones[r.Phone]; u != nil {
 			return imp.existing(u, r, rec)
 		}
+	} else if u, ok := imp.samePhoneless(r); ok {
+		// No phone to go by: the same name in the same household is the
+		// same person (so a re-import changes nothing).
+		return imp.existing(u, r, rec)
 	}
 	// A new person, in its household's unit.
 	key := strings.ToLower(r.Household)
@@ -427,7 +431,29 @@ func (imp *importer) edit(u *Unit) *Unit {
 	return &c
 }
 
-// existing handles a row whose phone a person of unit u has.
+// samePhoneless finds the unit of a person without a phone that a
+// phoneless row names again: the unit of its household (or, without one,
+// named as the person) with a phoneless member of that name.
+func (imp *importer) samePhoneless(r *PreparedRow) (*Unit, bool) {
+	house := r.Household
+	if house == "" {
+		house = r.Name
+	}
+	for _, u := range imp.w.Units {
+		if !strings.EqualFold(u.Name, house) {
+			continue
+		}
+		for _, m := range u.Members {
+			if m.Phone == "" && nameKey(m.Name) == nameKey(r.Name) {
+				return u, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// existing handles a row whose phone a person of unit u has (or, for a
+// phoneless row, whose name a phoneless member of u has).
 func (imp *importer) existing(u *Unit, r *PreparedRow, rec *ImportRecord) string {
 	if !imp.m.By.SeesSide(u.Side) {
 		// Not this token's to see or change: nothing of it is shown.
@@ -439,8 +465,8 @@ func (imp *importer) existing(u *Unit, r *PreparedRow, rec *ImportRecord) string
 	}
 	var p *Person
 	for i := range cu.Members {
-		if cu.Members[i].Phone == r.Phone {
-			p = &cu.Members[i]
+		if m := &cu.Members[i]; r.Phone != "" && m.Phone == r.Phone || r.Phone == "" && m.Phone == "" && nameKey(m.Name) == nameKey(r.Name) {
+			p = m
 		}
 	}
 	if p == nil {

@@ -18,11 +18,37 @@ func NormalizePhone(raw, region, field string) (string, error) {
 	if !maybePhone(raw) {
 		return "", badPhone(raw, field)
 	}
-	num, err := phonenumbers.Parse(strings.TrimSpace(raw), region)
-	if err != nil || !phonenumbers.IsValidNumber(num) {
+	num, ok := parsePhone(raw, region)
+	if !ok {
 		return "", badPhone(raw, field)
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// parsePhone parses a phone in region, valid numbers only. Besides what
+// libphonenumber reads, it reads the country code after a trunk 0, as
+// people in India write it ("091 98765 43210", a 0 before the 91).
+func parsePhone(raw, region string) (*phonenumbers.PhoneNumber, bool) {
+	raw = strings.TrimSpace(raw)
+	num, err := phonenumbers.Parse(raw, region)
+	if err == nil && phonenumbers.IsValidNumber(num) {
+		return num, true
+	}
+	cc := strconv.Itoa(phonenumbers.GetCountryCodeForRegion(region))
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1 // separators (maybePhone let only those through)
+	}, raw)
+	if cc == "0" || !strings.HasPrefix(digits, "0"+cc) || strings.ContainsRune(raw, '+') {
+		return nil, false
+	}
+	num, err = phonenumbers.Parse("+"+digits[1:], region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return nil, false
+	}
+	return num, true
 }
 
 func badPhone(raw, field string) *Error {
