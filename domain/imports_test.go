@@ -51,7 +51,9 @@ func TestPrepareImport_Phones(t *testing.T) {
 	}
 }
 
-func importRows(rows ...domain.ImportRow) []domain.PreparedRow { return domain.PrepareImport(rows, "IN") }
+func importRows(rows ...domain.ImportRow) []domain.PreparedRow {
+	return domain.PrepareImport(rows, "IN")
+}
 
 // Rows of one household become one unit, the first member with a phone is
 // primary; a re-import changes no guest; a re-import with edits suggests
