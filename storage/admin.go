@@ -67,8 +67,17 @@ func (d *DB) JournalPage(wedding string, before uint64, limit, maxBytes int) ([]
 	return out, nil
 }
 
-// RestoreWedding replaces everything stored for a wedding (journal,
-// snapshots, meta record) by one snapshot, in one synced batch: afterwards
+// RestoreWedding is RestoreWeddingWithAudit without audit records: the
+// restored wedding's audit trail starts after seq.
+func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte, slug string) error {
+	return d.RestoreWeddingWithAudit(wedding, seq, snap, slug, nil)
+}
+
+// RestoreWeddingWithAudit replaces everything stored for a wedding
+// (journal, audit archive, snapshots, meta record) by one snapshot and its
+// audit trail up to seq (audit: journal records, oldest first, as
+// AuditRecords reads them; may be empty, and may start after 1), in one
+// synced batch: afterwards
 // the wedding's only snapshot is snap at seq, its journal is empty, and its
 // meta record holds seq, so LastSeq returns seq, recovery loads exactly
 // that snapshot and the wedding's next change is seq+1. A crash leaves
@@ -80,7 +89,9 @@ func (d *DB) JournalPage(wedding string, before uint64, limit, maxBytes int) ([]
 // directory). Returns ErrBadID, an error for seq 0 or an empty snapshot,
 // and the DB's ErrFailed. slug is the restored wedding's slug, indexed in the
 // same batch: ErrSlugTaken if another wedding of this database holds it.
-func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte, slug string) error {
+// Audit records out of order, past seq, or that do not decode to their
+// sequence are ErrCorrupt, and nothing is written.
+func (d *DB) RestoreWeddingWithAudit(wedding string, seq uint64, snap []byte, slug string, audit []AuditRecord) error {
 	if err := checkID(wedding); err != nil {
 		return err
 	}
@@ -89,6 +100,9 @@ func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte, slug string
 	}
 	if seq == 0 || len(snap) == 0 || slug == "" {
 		return fmt.Errorf("storage: restore wedding %s: no snapshot (seq %d, %d bytes, slug %q)", wedding, seq, len(snap), slug)
+	}
+	if err := checkAuditRecords(wedding, seq, audit); err != nil {
+		return err
 	}
 	if holder, err := d.WeddingBySlug(slug); err == nil && holder != wedding {
 		return fmt.Errorf("%w: %s holds %q", ErrSlugTaken, holder, slug)
@@ -107,8 +121,12 @@ func (d *DB) RestoreWedding(wedding string, seq uint64, snap []byte, slug string
 	ops := []error{
 		b.DeleteRange(seqKey(nil, prefixJournal, wedding, 0), upperBound(prefixJournal, wedding), nil),
 		b.DeleteRange(seqKey(nil, prefixSnapshot, wedding, 0), upperBound(prefixSnapshot, wedding), nil),
+		b.DeleteRange(seqKey(nil, prefixAudit, wedding, 0), upperBound(prefixAudit, wedding), nil),
 		b.Set(seqKey(nil, prefixSnapshot, wedding, seq), snap, nil),
 		b.Set(metaKey(wedding), binary.BigEndian.AppendUint64(nil, seq), nil),
+	}
+	for _, r := range audit {
+		ops = append(ops, b.Set(seqKey(nil, prefixAudit, wedding, r.Seq), r.Record, nil))
 	}
 	for _, s := range held {
 		ops = append(ops, b.Delete(slugKey(s), nil))

@@ -640,8 +640,10 @@ func (d *DB) scanKeys(prefix byte, wedding string, fn func(seq uint64) error) er
 	return it.Error()
 }
 
-// TruncateJournal deletes a wedding's journal records with seq < before.
-// Used only behind a durable snapshot that covers them.
+// TruncateJournal moves a wedding's journal records with seq < before into
+// its audit archive (see audit.go): the journal no longer holds them, the
+// audit trail still does. Used only behind a durable snapshot that covers
+// them.
 func (d *DB) TruncateJournal(wedding string, before uint64) error {
 	if err := checkID(wedding); err != nil {
 		return err
@@ -655,9 +657,11 @@ func (d *DB) TruncateJournal(wedding string, before uint64) error {
 	return d.truncate(wedding, before, pebble.Sync)
 }
 
-// truncate deletes journal records with seq < before and, in the same
-// batch, records the wedding's last sequence in its meta record, which is
-// what LastSeq falls back to once no journal record is left.
+// truncate moves journal records with seq < before into the audit archive
+// and, in the same batch, records the wedding's last sequence in its meta
+// record, which is what LastSeq falls back to once no journal record is
+// left. One batch: every change is in the journal or in the archive,
+// never in neither.
 func (d *DB) truncate(wedding string, before uint64, opts *pebble.WriteOptions) error {
 	last, err := d.LastSeq(wedding)
 	if err != nil {
@@ -665,6 +669,9 @@ func (d *DB) truncate(wedding string, before uint64, opts *pebble.WriteOptions) 
 	}
 	b := d.pdb.NewBatch()
 	defer b.Close()
+	if err := d.archive(b, wedding, before); err != nil {
+		return err
+	}
 	_ = b.DeleteRange(seqKey(nil, prefixJournal, wedding, 0), seqKey(nil, prefixJournal, wedding, before), nil)
 	_ = b.Set(metaKey(wedding), binary.BigEndian.AppendUint64(nil, last), nil)
 	if err := b.Commit(opts); err != nil {
@@ -744,8 +751,10 @@ func (b *Batch) PutSnapshot(seq uint64, data []byte) error {
 
 // Prune keeps a wedding's newest keep snapshots, deletes the older ones,
 // and truncates the journal before the oldest kept snapshot less tail
-// changes. It only deletes what a kept snapshot covers, so it is not
-// synced: a crash merely leaves the deletion to be done again.
+// changes, moving those records into the audit archive (TruncateJournal).
+// It only deletes what a kept snapshot covers, so it is not synced: a
+// crash merely leaves the deletion (and the move, in the same batch) to be
+// done again.
 func (d *DB) Prune(wedding string, keep int, tail uint64) error {
 	if err := d.Err(); err != nil {
 		return err

@@ -13,6 +13,10 @@
 //
 //	"\x00format"                       → uint32 storage format version
 //	'j' wedding 0x00 seq(8)            → journal record: one encoded Change
+//	'a' wedding 0x00 seq(8)            → audit archive: a journal record that
+//	                                     truncation moved out of the journal
+//	                                     (audit.go); never deleted while the
+//	                                     wedding exists
 //	'm' wedding                        → wedding meta: a sequence(8), written with
 //	                                     the wedding's first change, by truncation
 //	                                     and by RestoreWedding
@@ -49,9 +53,14 @@
 // in the same batch as the change, so it can never disagree with the
 // journal; the meta record holds it only once truncation left no record.
 // RestoreWedding is the other way to get there: in one synced batch it
-// deletes a wedding's journal, snapshots and meta record and writes one
-// snapshot at seq with a meta record holding seq, so the wedding resumes
-// at seq+1 from exactly that snapshot.
+// deletes a wedding's journal, audit archive, snapshots and meta record and
+// writes one snapshot at seq with a meta record holding seq (and, from an
+// export that carries them, the audit records up to seq into the archive),
+// so the wedding resumes at seq+1 from exactly that snapshot.
+//
+// The audit trail (every change of a wedding's life) is the archive
+// followed by the journal: truncation moves records from one to the other
+// in one batch, so the two never overlap and never leave a gap.
 //
 // Wedding ids are non-empty and contain no 0x00 byte (checked on write).
 //
