@@ -539,36 +539,6 @@ func (e *Engine) Close(ctx context.Context) error {
 // Weddings lists the ids of every wedding stored (active or not).
 func (e *Engine) Weddings() ([]string, error) { return e.db.Weddings() }
 
-// MaxAuditPage bounds one Audit call; MaxAuditBytes bounds the encoded
-// changes it reads (a page ends early rather than hold more), so one call
-// costs bounded memory whatever the wedding's changes hold.
-const (
-	MaxAuditPage  = 1000
-	MaxAuditBytes = 4 << 20
-)
-
-// Audit returns the wedding's journaled changes with seq < before (0: from
-// the newest), newest first, at most limit (and MaxAuditBytes of encoded
-// changes; at least one): who changed what, and when.
-// Side admins may not read it (it shows every side). History older than
-// the journal's retention (see Config.JournalTail) is not there.
-func (e *Engine) Audit(ctx context.Context, weddingID string, by domain.Principal, before uint64, limit int) ([]domain.Change, error) {
-	if err := domain.AuthorizeAudit(by); err != nil {
-		return nil, err
-	}
-	v, err := e.View(ctx, weddingID) // the wedding exists and is durable up to v.Seq
-	if err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > MaxAuditPage {
-		limit = MaxAuditPage
-	}
-	if before == 0 || before > v.Seq+1 {
-		before = v.Seq + 1
-	}
-	return e.db.JournalPage(weddingID, before, limit, MaxAuditBytes)
-}
-
 // Err reports a storage failure (storage.ErrFailed): after one, the engine
 // refuses every write and must be restarted to recover from disk.
 func (e *Engine) Err() error { return e.db.Err() }
