@@ -1,6 +1,9 @@
 package domain
 
-import "sync/atomic"
+import (
+	"errors"
+	"sync/atomic"
+)
 
 // View is an immutable picture of a wedding at one sequence: what hot reads
 // (headcount, token checks) need, published by the wedding's actor after
@@ -24,6 +27,16 @@ type View struct {
 	// memo keeps an encoding of each scope's headcount, made by the first
 	// reader that asks (see Memo).
 	memo [numScopes]atomic.Pointer[[]byte]
+	// roster is the guest list kept for exports, fetched by the first
+	// export that asks (see Roster).
+	roster atomic.Pointer[rosterSlot]
+}
+
+// rosterSlot is a view's roster, being fetched until done is closed.
+type rosterSlot struct {
+	done chan struct{}
+	r    *Roster
+	err  error
 }
 
 // viewStatic is the slowly changing part of a view, shared between views.
@@ -124,6 +137,82 @@ func (v *View) Memo(p Principal, build func(Headcount) []byte) []byte {
 	v.memo[s].Store(&b)
 	return b
 }
+
+// Roster returns the guest list kept with this view for exports, calling
+// fetch for one when there is none yet. Concurrent callers share one
+// fetch: they wait for it and get its outcome. A failed fetch is not
+// kept: the next caller tries again.
+//
+// fetch must copy the wedding's state as of this view or later, durable
+// (GetRoster through the wedding's mailbox, whose answer waits for the
+// commits in flight): a roster newer than the view is as good for its
+// readers (it shows nothing they may not see, and everything the view
+// does), an older one would hide a change a reader may have made. A
+// roster of another wedding or older than the view is refused
+// (ErrRosterMismatch).
+//
+// NB: the roster, and the sheets built from it, live as long as the view:
+// until the wedding's next change, or until it leaves memory.
+func (v *View) Roster(fetch func() (*Roster, error)) (*Roster, error) {
+	for {
+		s := v.roster.Load()
+		if s == nil {
+			s = &rosterSlot{done: make(chan struct{})}
+			if !v.roster.CompareAndSwap(nil, s) {
+				continue
+			}
+			v.fetchRoster(s, fetch)
+			return s.r, s.err
+		}
+		<-s.done
+		return s.r, s.err
+	}
+}
+
+// ErrRosterMismatch: a roster fetched for a view is of another wedding or
+// older than the view (a caller's mistake).
+var ErrRosterMismatch = errors.New("domain: the roster fetched is of another wedding or older than its view")
+
+// errNoRoster: a roster fetch panicked.
+var errNoRoster = errors.New("domain: the roster fetch failed")
+
+func (v *View) fetchRoster(s *rosterSlot, fetch func() (*Roster, error)) {
+	defer close(s.done)
+	defer func() {
+		// Also on a panic in fetch (which goes on up): the slot's
+		// waiters get an error, and the next caller tries again.
+		if s.r == nil && s.err == nil {
+			s.err = errNoRoster
+		}
+		if s.err != nil {
+			s.r = nil
+			v.roster.CompareAndSwap(s, nil)
+		}
+	}()
+	r, err := fetch()
+	if err == nil && (r == nil || r.WeddingID != v.WeddingID || r.Seq < v.Seq) {
+		err = ErrRosterMismatch
+	}
+	s.r, s.err = r, err
+}
+
+// KeepRoster keeps r with v for the exports that follow when v has none
+// and r is a copy of v's own state (the same wedding and sequence): a
+// roster fetched through an older view is the newest view's as well when
+// nothing changed in between.
+func (v *View) KeepRoster(r *Roster) {
+	if r == nil || r.WeddingID != v.WeddingID || r.Seq != v.Seq || v.roster.Load() != nil {
+		return
+	}
+	v.roster.CompareAndSwap(nil, &rosterSlot{done: closedChan, r: r})
+}
+
+// closedChan is a closed channel: the done of a slot filled when made.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // HeadcountFor returns the numbers p may see.
 func (v *View) HeadcountFor(p Principal) Headcount {
