@@ -361,6 +361,12 @@ func (a *weddingActor) busy() bool {
 // newest job, so no reply reveals a change that is not durable.
 func (a *weddingActor) answer(c *actor.Context, r *request, rep reply) {
 	if !a.busy() {
+		if a.failing.Load() {
+			// A commit failed and the news (commitFailed) is still on its
+			// way here: the state is ahead of the disk, so no answer may
+			// rest on it.
+			rep = reply{err: ErrUnavailable}
+		}
 		a.deliver(r, rep)
 		return
 	}
