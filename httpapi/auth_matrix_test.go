@@ -95,8 +95,14 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"GET /v1/weddings/{w}/people/{p}/consent": unitRead,
 		// No reply waits in the fixture: {a} names none, so a member that
 		// may resolve gets 404, like the other side's admin.
-		"GET /v1/weddings/{w}/attention":              read,
-		"POST /v1/weddings/{w}/attention/{a}/resolve": unitWrite(map[string]any{"dismiss": true}),
+		// An empty file: refused (400) for a side admin, who may import.
+		"POST /v1/weddings/{w}/imports":                       {want: [5]int{401, 401, 404, 403, 400}},
+		"GET /v1/weddings/{w}/imports":                        read,
+		"GET /v1/weddings/{w}/merge-suggestions":              read,
+		"POST /v1/weddings/{w}/merge-suggestions/{m}/accept":  unitWrite(nil),
+		"POST /v1/weddings/{w}/merge-suggestions/{m}/dismiss": unitWrite(nil),
+		"GET /v1/weddings/{w}/attention":                      read,
+		"POST /v1/weddings/{w}/attention/{a}/resolve":         unitWrite(map[string]any{"dismiss": true}),
 	}
 }
 
@@ -135,7 +141,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 				continue
 			}
 			if a.status >= 400 {
-				wantError(t, a, a.status, map[int]string{401: "unauthorized", 403: "forbidden", 404: "not_found"}[a.status])
+				wantError(t, a, a.status, map[int]string{400: "invalid_file", 401: "unauthorized", 403: "forbidden", 404: "not_found"}[a.status])
 			}
 		}
 	}

@@ -70,6 +70,11 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("GET", "/v1/weddings/{w}/messages", nil),
 		rc("PUT", "/v1/weddings/{w}/people/{p}/consent", map[string]any{"status": "opted_out", "source": "test"}),
 		rc("GET", "/v1/weddings/{w}/people/{p}/consent", nil),
+		rc("POST", "/v1/weddings/{w}/imports", nil),
+		rc("GET", "/v1/weddings/{w}/imports", nil),
+		rc("GET", "/v1/weddings/{w}/merge-suggestions", nil),
+		rc("POST", "/v1/weddings/{w}/merge-suggestions/{m}/accept", nil),
+		rc("POST", "/v1/weddings/{w}/merge-suggestions/{m}/dismiss", nil),
 		rc("GET", "/v1/weddings/{w}/attention", nil),
 		rc("POST", "/v1/weddings/{w}/attention/{a}/resolve", map[string]any{"dismiss": true}),
 	}

@@ -87,6 +87,14 @@ type memberJSON struct {
 	Phone   string `json:"phone"`
 	Email   string `json:"email"`
 	Primary bool   `json:"primary"`
+	// Sources: the imports that created or updated the person.
+	Sources []sourceJSON `json:"sources,omitempty"`
+}
+
+type sourceJSON struct {
+	ImportID string `json:"import_id"`
+	File     string `json:"file"`
+	Row      int32  `json:"row"`
 }
 
 type invitationJSON struct {
@@ -116,6 +124,9 @@ func toUnit(u domain.Unit) unitJSON {
 	}
 	for i, m := range u.Members {
 		out.Members[i] = memberJSON{ID: m.ID, Name: m.Name, Phone: m.Phone, Email: m.Email, Primary: m.Primary}
+		for _, src := range m.Sources {
+			out.Members[i].Sources = append(out.Members[i].Sources, sourceJSON{ImportID: src.ImportID, File: src.Source, Row: src.Line})
+		}
 	}
 	for i, inv := range u.Invitations {
 		out.Invitations[i] = invitationJSON{EventID: inv.EventID, Seats: inv.Seats,

@@ -112,6 +112,11 @@ func (s *Server) table() []*route {
 		{method: "PUT", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).putConsent},
 		{method: "GET", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).getConsent},
 
+		{method: "POST", path: "/v1/weddings/{w}/imports", access: member, bodyLimit: s.cfg.ImportBodyBytes, handle: (*Server).importContacts},
+		{method: "GET", path: "/v1/weddings/{w}/imports", access: member, handle: (*Server).listImports},
+		{method: "GET", path: "/v1/weddings/{w}/merge-suggestions", access: member, handle: (*Server).listMergeSuggestions},
+		{method: "POST", path: "/v1/weddings/{w}/merge-suggestions/{m}/accept", access: member, handle: (*Server).acceptMerge},
+		{method: "POST", path: "/v1/weddings/{w}/merge-suggestions/{m}/dismiss", access: member, handle: (*Server).dismissMerge},
 		{method: "GET", path: "/v1/weddings/{w}/attention", access: member, handle: (*Server).listAttention},
 		{method: "POST", path: "/v1/weddings/{w}/attention/{a}/resolve", access: member, handle: (*Server).resolveAttention},
 

@@ -90,6 +90,8 @@ type Config struct {
 	WebhookAppSecret, WebhookVerifyToken string
 	// WebhookBodyBytes limits webhook bodies (default 4 MiB).
 	WebhookBodyBytes int
+	// ImportBodyBytes limits contact files (default 32 MiB).
+	ImportBodyBytes int
 	// WebhookBodyBudgetBytes bounds the bytes of webhook bodies being read
 	// or held at once, by every webhook request together (default 64 MiB,
 	// and never less than WebhookBodyBytes). The webhook route is public:
@@ -112,6 +114,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WebhookBodyBytes <= 0 {
 		c.WebhookBodyBytes = DefaultWebhookBodyBytes
+	}
+	if c.ImportBodyBytes <= 0 {
+		c.ImportBodyBytes = DefaultImportBodyBytes
 	}
 	if c.WebhookBodyBudgetBytes <= 0 {
 		c.WebhookBodyBudgetBytes = DefaultWebhookBodyBudgetBytes
@@ -189,7 +194,7 @@ func New(eng Engine, cfg Config) *Server {
 		writeError(ctx, errInternal)
 	}
 	s.register()
-	maxBody := max(cfg.MaxBodyBytes, cfg.BatchBodyBytes)
+	maxBody := max(cfg.MaxBodyBytes, cfg.BatchBodyBytes, cfg.ImportBodyBytes, cfg.WebhookBodyBytes)
 	s.srv = &fasthttp.Server{
 		Handler:      s.handle,
 		Name:         "parinaya",
