@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"sort"
@@ -561,65 +560,6 @@ func appendCounts(b []byte, c domain.Counts) []byte {
 	b = append(b, ',')
 	return appendInt(b, "pending_units", int64(c.PendingUnits))
 }
-
-// ---- audit ----
-
-func (s *Server) audit(r *request) error {
-	limit, err := limitParam(r)
-	if err != nil {
-		return err
-	}
-	var before uint64
-	if v := r.query("before"); v != "" {
-		if before, err = strconv.ParseUint(v, 10, 64); err != nil {
-			return errorf(fasthttp.StatusBadRequest, "invalid_field", "before", "before must be a sequence number (the next cursor), not %q", v)
-		}
-	}
-	if a := r.query("after"); a != "" && before == 0 {
-		if before, err = strconv.ParseUint(a, 10, 64); err != nil {
-			return errorf(fasthttp.StatusBadRequest, "invalid_field", "after", "after must be the next cursor of the previous page, not %q", a)
-		}
-	}
-	changes, err := s.eng.Audit(r.context(), r.wedding, r.by, before, limit)
-	if err != nil {
-		return err
-	}
-	// The page is encoded item by item and ends once it holds
-	// maxAuditAnswer bytes (always one item at least): with large changes
-	// summarised (toAudit), an answer's size and memory stay bounded
-	// whatever the wedding's history holds.
-	buf := append(make([]byte, 0, 4096), `{"items":[`...)
-	n := 0
-	for i := range changes {
-		item, err := json.Marshal(toAudit(&changes[i]))
-		if err != nil {
-			return err
-		}
-		if n > 0 && len(buf)+len(item) > maxAuditAnswer {
-			break
-		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, item...)
-		n++
-	}
-	// A page that ends before the wedding's first change says where the
-	// next one starts (which may be empty: the journal's retention may end
-	// it sooner, see actors.Engine.Audit).
-	next := ""
-	if n > 0 && changes[n-1].Seq > 1 {
-		next = strconv.FormatUint(changes[n-1].Seq, 10)
-	}
-	buf = append(buf, `],"next":`...)
-	buf = appendString(buf, next)
-	buf = append(buf, '}')
-	writeBody(r.rc, fasthttp.StatusOK, buf)
-	return nil
-}
-
-// maxAuditAnswer bounds an audit page's size in bytes.
-const maxAuditAnswer = 1 << 20
 
 // ---- operations ----
 
