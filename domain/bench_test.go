@@ -84,3 +84,46 @@ func BenchmarkListUnits(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkImport3000 measures what a 3,000-row import costs: reading the
+// rows and their phones (PrepareImport, before the wedding, on every
+// core), and the command itself (ImportContacts decided and applied), which
+// is how long the import holds the wedding, into a wedding of 1,000 units.
+//
+//	go test -run='^$' -bench=BenchmarkImport3000 -benchmem ./domain
+func BenchmarkImport3000(b *testing.B) {
+	rows := make([]domain.ImportRow, 3000)
+	for i := range rows {
+		rows[i] = domain.ImportRow{Line: i + 2, Name: "Guest " + strconv.Itoa(i), Phones: []string{phone(20000 + i)},
+			Household: "Family " + strconv.Itoa(i/3), Side: []string{"bride", "groom", ""}[i%3]}
+	}
+	wedding := func(b *testing.B) *fixture {
+		f := newFixture(b)
+		batch := make([]domain.UnitInput, 1000)
+		for i := range batch {
+			batch[i] = domain.UnitInput{Name: "Household " + strconv.Itoa(i), Side: domain.Side(i % 3), Members: []domain.MemberInput{
+				{Name: "guest " + strconv.Itoa(i), Phone: phone(i)}, {Name: "plus one " + strconv.Itoa(i)}}}
+		}
+		f.must(admin, &domain.AddUnits{Units: batch})
+		return f
+	}
+	b.Run("prepare", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			domain.PrepareImport(rows, "IN")
+		}
+	})
+	b.Run("command", func(b *testing.B) {
+		prepared := domain.PrepareImport(rows, "IN")
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			f := wedding(b)
+			b.StartTimer()
+			res := f.must(admin, &domain.ImportContacts{Source: "bench.csv", Format: "csv", Rows: prepared}).(domain.ImportResult)
+			if res.Record.Created != 3000 {
+				b.Fatalf("%+v", res.Record)
+			}
+		}
+	})
+}

@@ -314,6 +314,34 @@ type importer struct {
 	suggests   []MergeSuggestion
 	newPeople  int
 	units      int // new units
+	// Indexes of the wedding's units as they were, built on first use:
+	// lower-cased unit name → units; name key → people with a phone.
+	byName   map[string][]*Unit
+	byPerson map[string][]personRef
+}
+
+type personRef struct {
+	u *Unit
+	i int
+}
+
+// index builds the importer's indexes of the wedding's units.
+func (imp *importer) index() {
+	if imp.byName != nil {
+		return
+	}
+	imp.byName = make(map[string][]*Unit, len(imp.w.Units))
+	imp.byPerson = make(map[string][]personRef, len(imp.w.Units)*3)
+	for _, u := range imp.w.Units {
+		k := strings.ToLower(u.Name)
+		imp.byName[k] = append(imp.byName[k], u)
+		for i := range u.Members {
+			if u.Members[i].Phone != "" {
+				nk := nameKey(u.Members[i].Name)
+				imp.byPerson[nk] = append(imp.byPerson[nk], personRef{u, i})
+			}
+		}
+	}
 }
 
 // row imports one row; it returns why it was refused, or "".
@@ -389,6 +417,11 @@ func (imp *importer) row(r *PreparedRow, rec *ImportRecord) string {
 	u.UpdatedAt = imp.m.Now
 	rec.Created++
 	imp.sameName(u, &p)
+	if p.Phone != "" {
+		// Later rows of this file are compared with this person too.
+		k := nameKey(p.Name)
+		imp.byPerson[k] = append(imp.byPerson[k], personRef{u, len(u.Members) - 1})
+	}
 	return ""
 }
 
@@ -406,8 +439,9 @@ func hasPrimary(u *Unit) bool {
 // none, or if the token may not see it.
 func (imp *importer) existingHousehold(name string) *Unit {
 	var found *Unit
-	for _, u := range imp.w.Units {
-		if strings.EqualFold(u.Name, name) && imp.m.By.SeesSide(u.Side) && (found == nil || u.ID < found.ID) {
+	imp.index()
+	for _, u := range imp.byName[strings.ToLower(name)] {
+		if imp.m.By.SeesSide(u.Side) && (found == nil || u.ID < found.ID) {
 			found = u
 		}
 	}
@@ -439,10 +473,8 @@ func (imp *importer) samePhoneless(r *PreparedRow) (*Unit, bool) {
 	if house == "" {
 		house = r.Name
 	}
-	for _, u := range imp.w.Units {
-		if !strings.EqualFold(u.Name, house) {
-			continue
-		}
+	imp.index()
+	for _, u := range imp.byName[strings.ToLower(house)] {
 		for _, m := range u.Members {
 			if m.Phone == "" && nameKey(m.Name) == nameKey(r.Name) {
 				return u, true
@@ -527,22 +559,20 @@ func (imp *importer) sameName(u *Unit, p *Person) {
 	if p.Phone == "" {
 		return
 	}
-	key := nameKey(p.Name)
-	for _, other := range imp.w.Units {
-		for i := range other.Members {
-			q := &other.Members[i]
-			if q.Phone == "" || q.Phone == p.Phone || nameKey(q.Name) != key {
-				continue
-			}
-			sameHousehold := other.ID == u.ID
-			crossSides := (other.Side == SideBride && u.Side == SideGroom) || (other.Side == SideGroom && u.Side == SideBride)
-			if !sameHousehold && !crossSides || !imp.m.By.SeesSide(other.Side) {
-				continue
-			}
-			imp.suggests = append(imp.suggests, MergeSuggestion{Kind: MergeSameName, Existing: personOf(other, q),
-				Incoming: MergePerson{PersonID: p.ID, UnitID: u.ID, Name: p.Name, Phone: p.Phone, Email: p.Email, Household: u.Name},
-				Fields:   []string{"phone"}, ImportID: imp.id})
+	imp.index()
+	for _, ref := range imp.byPerson[nameKey(p.Name)] {
+		other, q := ref.u, &ref.u.Members[ref.i]
+		if q.Phone == p.Phone {
+			continue
 		}
+		sameHousehold := other.ID == u.ID
+		crossSides := (other.Side == SideBride && u.Side == SideGroom) || (other.Side == SideGroom && u.Side == SideBride)
+		if !sameHousehold && !crossSides || !imp.m.By.SeesSide(other.Side) {
+			continue
+		}
+		imp.suggests = append(imp.suggests, MergeSuggestion{Kind: MergeSameName, Existing: personOf(other, q),
+			Incoming: MergePerson{PersonID: p.ID, UnitID: u.ID, Name: p.Name, Phone: p.Phone, Email: p.Email, Household: u.Name},
+			Fields:   []string{"phone"}, ImportID: imp.id})
 	}
 }
 

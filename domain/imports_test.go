@@ -162,10 +162,18 @@ func TestMergeSameName(t *testing.T) {
 	f.must(admin, &domain.RecordConsent{PersonID: bu.Members[0].ID, Status: domain.OptedIn, Source: "card"})
 	groom := f.must(admin, &domain.ImportContacts{Source: "groom.vcf", Side: domain.SideGroom, Rows: importRows(
 		domain.ImportRow{Line: 1, Name: "vikram  singh", Phones: []string{"+919876500002"}})}).(domain.ImportResult)
+	// Within one file: the same name with another phone in one household.
+	twice := f.must(admin, &domain.ImportContacts{Source: "dup.csv", Side: domain.SideBride, Rows: importRows(
+		domain.ImportRow{Line: 2, Name: "Kiran Rao", Phones: []string{"+919876500021"}, Household: "Rao"},
+		domain.ImportRow{Line: 3, Name: "KIRAN RAO", Phones: []string{"+919876500022"}, Household: "Rao"})}).(domain.ImportResult)
+	if twice.Record.Created != 2 || twice.Record.Suggestions != 1 {
+		t.Fatalf("one household, one name, two phones: %+v", twice.Record)
+	}
+	f.must(admin, &domain.ResolveMergeSuggestion{ID: f.w.Suggestions[len(f.w.Suggestions)-1].ID, Dismiss: true})
 	if bride.Record.Suggestions != 0 || groom.Record.Suggestions != 1 {
 		t.Fatalf("suggestions: bride %d, groom %d", bride.Record.Suggestions, groom.Record.Suggestions)
 	}
-	s := f.w.Suggestions[0]
+	s := f.w.Suggestions[0] // Vikram's
 	gu := f.unit(s.Incoming.UnitID)
 	f.invite(gu.ID, 3, sangeet)
 	f.rsvp(gu.ID, sangeet, domain.Maybe, nil)
