@@ -124,14 +124,13 @@ func TestHTTP_AuditWholeLife(t *testing.T) {
 // auditRig is a wedding with two households, changes by several tokens,
 // and the seq of each step.
 type auditRig struct {
-	s                  *testServer
-	w, owner, admin    string
-	adminID            string
-	a, b, e1, e2       string
-	aPerson            string
-	steps              map[string]uint64
-	trail              []map[string]any
-	createdA, createdB uint64
+	s               *testServer
+	w, owner, admin string
+	adminID         string
+	a, b, e1, e2    string
+	aPerson         string
+	steps           map[string]uint64
+	trail           []map[string]any
 }
 
 func newAuditRig(t *testing.T) *auditRig {
