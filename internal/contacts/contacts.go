@@ -108,9 +108,18 @@ var (
 	ErrTooManyRows = errors.New("contacts: the file has too many rows")
 )
 
+// A row with more phone numbers or tags than these is Invalid: no person
+// has that many, and the bound keeps deduplication (quadratic) cheap.
+const (
+	maxPhones = 20
+	maxTags   = 50
+)
+
 // Reasons a row is Invalid that do not depend on the row's content.
 const (
 	reasonNoNameNoPhone = "no name and no phone number"
+	reasonTooManyPhones = "more than 20 phone numbers; is a list of people in one row?"
+	reasonTooManyTags   = "more than 50 tags"
 	reasonNotUTF8       = "the text is not UTF-8; save the file as UTF-8 (in Excel: CSV UTF-8) and import it again"
 )
 
@@ -362,6 +371,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' || c >= utf8.RuneSelf }
 type phoneList struct {
 	phones []string
 	ranks  []int
+	over   bool // more than maxPhones were added
 }
 
 const (
@@ -376,6 +386,10 @@ func (l *phoneList) add(p string, rank int) {
 			l.ranks[i] = min(l.ranks[i], rank)
 			return
 		}
+	}
+	if len(l.phones) == maxPhones {
+		l.over = true
+		return
 	}
 	l.phones = append(l.phones, p)
 	l.ranks = append(l.ranks, rank)
@@ -399,14 +413,24 @@ func (l *phoneList) list() []string {
 
 // tagList collects tags once each, case-insensitively, without Google's
 // system labels.
-type tagList []string
+type tagList struct {
+	tags []string
+	// vcard: Google's vCard export writes its system labels without the
+	// "* " its CSV export puts before them ("CATEGORIES:myContacts,starred").
+	vcard bool
+	over  bool // more than maxTags were added
+}
 
 func (t *tagList) add(tag string) {
 	tag = strings.TrimSpace(tag)
+	system := t.vcard
 	if strings.HasPrefix(tag, "* ") {
 		// Google marks its own labels with "* ": "* myContacts", "* starred"
 		// and, in older exports, "* My Contacts", "* Friends", "* Family".
 		tag = strings.TrimSpace(tag[2:])
+		system = true
+	}
+	if system {
 		switch strings.ToLower(tag) {
 		case "mycontacts", "my contacts", "starred", "starred in android":
 			return
@@ -415,12 +439,16 @@ func (t *tagList) add(tag string) {
 	if tag == "" {
 		return
 	}
-	for _, have := range *t {
+	for _, have := range t.tags {
 		if strings.EqualFold(have, tag) {
 			return
 		}
 	}
-	*t = append(*t, tag)
+	if len(t.tags) == maxTags {
+		t.over = true
+		return
+	}
+	t.tags = append(t.tags, tag)
 }
 
 // splitMulti calls fn for each non-empty part of s, split at ":::" (Google

@@ -111,11 +111,14 @@ func (p *csvParser) read() (rec []string, line int, perr *csv.ParseError, err er
 	return rec, line, nil, nil
 }
 
-// header reads up to maxTitleRows+1 records looking for the header.
+// header reads up to maxTitleRows+1 records looking for the header. Rows
+// above it that encoding/csv cannot read are skipped like other title rows.
 func (p *csvParser) header() (*layout, error) {
 	var first []string
+	var firstErr *csv.ParseError
+	errLine := 0 // the spreadsheet row of firstErr
 	for range maxTitleRows + 1 {
-		rec, _, perr, err := p.read()
+		rec, line, perr, err := p.read()
 		if err == io.EOF {
 			break
 		}
@@ -123,7 +126,10 @@ func (p *csvParser) header() (*layout, error) {
 			return nil, err
 		}
 		if perr != nil {
-			return nil, fmt.Errorf("%w: row %d, above the data, cannot be read (%v); %s", ErrNotCSV, perr.StartLine, perr.Err, csvFormat.saveAs)
+			if firstErr == nil {
+				firstErr, errLine = perr, line
+			}
+			continue
 		}
 		for _, h := range rec {
 			if !utf8.ValidString(h) {
@@ -137,10 +143,17 @@ func (p *csvParser) header() (*layout, error) {
 			return l, nil
 		}
 	}
-	if first == nil {
+	switch {
+	case first == nil && firstErr == nil:
 		return nil, ErrEmpty
+	case first == nil:
+		return nil, fmt.Errorf("%w: row %d cannot be read (%s); %s", ErrNotCSV, errLine, parseReason(firstErr), csvFormat.saveAs)
 	}
-	return nil, fmt.Errorf("%w: the first row has %s; name the columns in the first row, for example Name, Phone, Household, Side", ErrNoHeader, describeCells(first))
+	also := ""
+	if firstErr != nil {
+		also = fmt.Sprintf(" (and row %d cannot be read: %s)", errLine, parseReason(firstErr))
+	}
+	return nil, fmt.Errorf("%w: the first row has %s%s; name the columns in the first row, for example Name, Phone, Household, Side", ErrNoHeader, describeCells(first), also)
 }
 
 // describeCells lists the first few cells of a row for a message.
@@ -286,11 +299,15 @@ func (l *layout) row(rec []string, line int, lim Limits) Row {
 			}
 		})
 	}
-	out.Tags = tags
+	out.Tags = tags.tags
 	out.Seats = seats(text(l.seats))
 	switch {
 	case bad != "":
 		return invalid(fmt.Sprintf("the %q cell holds a control character", bad))
+	case phones.over:
+		return invalid(reasonTooManyPhones)
+	case tags.over:
+		return invalid(reasonTooManyTags)
 	case out.Name == "" && len(out.Phones) == 0:
 		return invalid(reasonNoNameNoPhone)
 	}

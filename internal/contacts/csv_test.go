@@ -129,7 +129,8 @@ func TestParseCSV_FileErrors(t *testing.T) {
 		{"no header", []byte("Ramesh,98765 43210\nSuresh,98220 12345\n"), contacts.ErrNoHeader, `"Ramesh", "98765 43210"`},
 		{"header with only an email column", []byte("Email\na@example.com\n"), contacts.ErrNoHeader, `"Email"`},
 		{"header more than 10 rows down", []byte(strings.Repeat("Guest list\n", 11) + "Name,Phone\nA,1\n"), contacts.ErrNoHeader, "Guest list"},
-		{"unreadable title row", []byte("Guest \"list\" 2026\nName,Phone\n"), contacts.ErrNotCSV, "row 1"},
+		{"unreadable first row", []byte("Name,\"Phone\nA,1\n"), contacts.ErrNotCSV, "row 1 cannot be read (a quoted cell is not closed"},
+		{"unreadable header below a title", []byte("Guest list\nName,Pho\"ne\nA,1\n"), contacts.ErrNoHeader, `"Guest list" (and row 2 cannot be read: a cell has a quote mark`},
 		{"too many rows", []byte("Name\n" + strings.Repeat("A\n", contacts.DefaultMaxRows+1)), contacts.ErrTooManyRows, "20000"},
 	}
 	for _, tt := range tests {
@@ -157,6 +158,15 @@ func mustRead(t *testing.T, name string) []byte {
 	return b.Bytes()
 }
 
+func TestParseCSV_TitleRows(t *testing.T) {
+	in := "Sharma \"Shaadi\" guest list,,\n" + // encoding/csv cannot read it: skipped all the same
+		"Printed 1 Dec 2026,,\n" +
+		",,\n" +
+		"Name,Phone,Side\n" +
+		"Asha,98765 43210,bride\n"
+	checkRows(t, parseCSV(t, in), []contacts.Row{{Line: 5, Name: "Asha", Phones: []string{"98765 43210"}, Side: "bride"}})
+}
+
 func TestParseCSV_MaxRows(t *testing.T) {
 	in := "Name\nA\nB\n\n,\nC\n"
 	rows, err := contacts.ParseCSV(strings.NewReader(in), contacts.Limits{MaxRows: 3})
@@ -182,12 +192,14 @@ func TestParseCSV_InvalidRows(t *testing.T) {
 		{"phone over the cell limit", `Asha,` + long + `,`, `the "Mobile" cell is longer than 4096 bytes`},
 		{"control character", "Asha\x01,98765 43210,", `the "Full Name" cell holds a control character`},
 		{"control character in a phone", "Asha,98765\x0743210,", `the "Mobile" cell holds a control character`},
+		{"too many phone numbers", `Asha,"` + distinct(21) + `",`, "more than 20 phone numbers"},
+		{"too many tags", `Asha,1,,"` + distinct(51) + `"`, "more than 50 tags"},
 		{"stray quote", `Ramesh "Bunty" Kumar,98765 43210,`, `a cell has a quote mark (")`},
 		{"text after a closing quote", `"Ramesh" Kumar,98765 43210,`, `a quoted cell is not closed, or has text after its closing quote mark`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := "Full Name,Mobile,Email,Notes\nBefore,1,,\n" + tt.row + "\nAfter,2,,\"a note\nover two lines\"\nLast,3,,"
+			in := "Full Name,Mobile,Email,Tags,Notes\nBefore,1,,\n" + tt.row + "\nAfter,2,,,\"a note\nover two lines\"\nLast,3,,,"
 			rows := parseCSV(t, in)
 			if len(rows) != 4 {
 				t.Fatalf("%d rows, want 4: %v", len(rows), rows)

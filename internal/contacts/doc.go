@@ -19,6 +19,18 @@
 // are written for the person who uploaded the file (what is wrong and what
 // to do about it) and hold nothing internal, so they may be shown to them.
 //
+// # Rows that cannot be imported
+//
+// A row (CSV) or card (vCard) is returned with Row.Invalid set, and nothing
+// else but Line, when it has no name and no phone number; when a cell or
+// property value it reads is longer than Limits.MaxCellBytes; when its text
+// is not UTF-8 (beyond the first 4 KiB, which are checked for the whole
+// file) or holds a control character; when it has more than 20 phone
+// numbers or 50 tags; for CSV, when encoding/csv cannot read it (a stray or
+// unclosed quote mark); for vCard, when END:VCARD is missing, a value's
+// quoted-printable or base64 encoding is broken, or its CHARSET is neither
+// UTF-8 nor ISO-8859-1.
+//
 // # Memory
 //
 // The reader is read once, front to back, through one 64 KiB buffer. A

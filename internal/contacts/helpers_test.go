@@ -79,10 +79,15 @@ func checkInvariants(t *testing.T, rows []contacts.Row, err error, lim contacts.
 		}
 		texts := append([]string{r.Name, r.Email, r.Household, r.Side}, r.Phones...)
 		texts = append(texts, r.Tags...)
-		for _, s := range texts {
+		if len(r.Name) > 3*lim.MaxCellBytes+2 { // first, middle and last name
+			t.Fatalf("row %d: %d-byte name", i, len(r.Name))
+		}
+		for _, s := range texts[1:] {
 			if len(s) > lim.MaxCellBytes {
 				t.Fatalf("row %d: %d-byte value over MaxCellBytes %d", i, len(s), lim.MaxCellBytes)
 			}
+		}
+		for _, s := range texts {
 			if s != strings.TrimSpace(s) || strings.ContainsFunc(s, unicode.IsControl) || !utf8.ValidString(s) {
 				t.Fatalf("row %d: untrimmed, control or invalid text %q", i, s)
 			}

@@ -388,7 +388,7 @@ func cardRow(card vcard.Card, line int, lim Limits) Row {
 			}
 		}
 	}
-	var tags tagList
+	tags := tagList{vcard: true}
 	for _, f := range card[vcard.FieldCategories] {
 		for t := range strings.SplitSeq(text("CATEGORIES", f), ",") {
 			if t = cleaned("CATEGORIES", unescape(t)); t != "" {
@@ -396,10 +396,14 @@ func cardRow(card vcard.Card, line int, lim Limits) Row {
 			}
 		}
 	}
-	out.Tags = tags
+	out.Tags = tags.tags
 	switch {
 	case reason != "":
 		return Row{Line: line, Invalid: reason}
+	case phones.over:
+		return Row{Line: line, Invalid: reasonTooManyPhones}
+	case tags.over:
+		return Row{Line: line, Invalid: reasonTooManyTags}
 	case out.Name == "" && len(out.Phones) == 0:
 		return Row{Line: line, Invalid: reasonNoNameNoPhone}
 	}

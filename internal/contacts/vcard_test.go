@@ -3,6 +3,7 @@ package contacts_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,7 +144,7 @@ func TestParseVCard_Details(t *testing.T) {
 			[]contacts.Row{{Line: 1, Name: "Asha", Phones: []string{"1", "2"}}}},
 		{"categories without Google's system labels",
 			card("FN:Asha", "CATEGORIES:myContacts,Haldi,starred", "CATEGORIES:haldi,Sangeet"),
-			[]contacts.Row{{Line: 1, Name: "Asha", Tags: []string{"myContacts", "Haldi", "starred", "Sangeet"}}}},
+			[]contacts.Row{{Line: 1, Name: "Asha", Tags: []string{"Haldi", "Sangeet"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +174,8 @@ func TestParseVCard_InvalidCards(t *testing.T) {
 		{"control character", "FN:Asha\x01", "the name (FN) holds a control character"},
 		{"control character in a phone", "FN:Asha\r\nTEL:98765\x0743210", "the phone number (TEL) holds a control character"},
 		{"control character in an email", "FN:Asha\r\nEMAIL:a\x01@example.com", "the email (EMAIL) holds a control character"},
+		{"too many phone numbers", "FN:Asha\r\nTEL:" + strings.ReplaceAll(distinct(21), ",", "\r\nTEL:"), "more than 20 phone numbers"},
+		{"too many tags", "FN:Asha\r\nCATEGORIES:" + distinct(51), "more than 50 tags"},
 		{"quoted-printable control character", "FN;ENCODING=QUOTED-PRINTABLE:Asha=00", "the name (FN) holds a control character"},
 	}
 	for _, tt := range tests {
@@ -219,6 +222,18 @@ func TestParseVCard_FoldInsideCharacterAtSniffEnd(t *testing.T) {
 			t.Fatalf("pad %d: %v", pad, rows)
 		}
 	}
+}
+
+// distinct returns n different numbers, comma-separated.
+func distinct(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "9%d", i)
+	}
+	return b.String()
 }
 
 func TestParseVCard_FileErrors(t *testing.T) {
