@@ -58,3 +58,26 @@ func BenchmarkParseCSV3000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseVCard3000 parses 3,000 generated vCard 2.1 cards as Android
+// exports them (quoted-printable Devanagari names, two numbers each).
+//
+//	go test ./internal/contacts -run '^$' -bench ParseVCard3000 -benchmem -count 10
+func BenchmarkParseVCard3000(b *testing.B) {
+	var in bytes.Buffer
+	for i := range 3000 {
+		fmt.Fprintf(&in, "BEGIN:VCARD\r\nVERSION:2.1\r\n"+
+			"N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E0=A4=B6=E0=A4=B0=E0=A5=8D=E0=A4=AE=E0=A4=BE;=E0=A4=85=E0=A4=A4=E0=A4=BF=\r\n=E0=A4=A5=E0=A4=BF %d;;;\r\n"+
+			"FN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E0=A4=85=E0=A4=A4=E0=A4=BF=E0=A4=A5=E0=A4=BF %d =E0=A4=B6=E0=A4=B0=\r\n=E0=A5=8D=E0=A4=AE=E0=A4=BE\r\n"+
+			"TEL;HOME:0141 27%05d\r\nTEL;CELL:+91 98%03d %05d\r\nEMAIL;HOME:guest%d@example.com\r\nEND:VCARD\r\n",
+			i, i, i, i/1000, i%100000, i)
+	}
+	b.SetBytes(int64(in.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		rows, err := contacts.ParseVCard(bytes.NewReader(in.Bytes()), contacts.Limits{})
+		if err != nil || len(rows) != 3000 || rows[2999].Invalid != "" || len(rows[2999].Phones) != 2 {
+			b.Fatalf("%d rows, %v", len(rows), err)
+		}
+	}
+}
