@@ -19,14 +19,22 @@
 // checksum over impossible state) is an error wrapping ErrCorrupt.
 //
 // An export file is one wedding in portable form (`engine snapshot
-// export`/`restore`): a snapshot in the layout above, wrapped so the file
-// format can evolve on its own (integers big-endian):
+// export`/`restore`): a snapshot in the layout above and the wedding's
+// audit trail, wrapped so the file format can evolve on its own (integers
+// big-endian). Version 2:
 //
-//	+-----------+---------+-----------+-------------------------+---------+
-//	| magic (4) | ver (1) | len (8)   | snapshot                | crc (4) |
-//	| "PWEX"    | 1       | snapshot  | (len bytes, see above;  | CRC-32C |
-//	|           |         | bytes     | has id, seq, tokens)    |         |
-//	+-----------+---------+-----------+-------------------------+---------+
+//	+-----------+---------+-----------+--------------+-----------+------------------------------+---------+
+//	| magic (4) | ver (1) | len (8)   | snapshot     | count (8) | count × audit record:        | crc (4) |
+//	| "PWEX"    | 2       | snapshot  | (len bytes,  | audit     |   seq (8) | rlen (4) | rlen  | CRC-32C |
+//	|           |         | bytes     | see above)   | records   |   bytes: storage's record    |         |
+//	+-----------+---------+-----------+--------------+-----------+------------------------------+---------+
+//
+// The audit records are the wedding's changes up to the snapshot's
+// sequence, oldest first, each the record storage keeps (a journal
+// record: see package storage), which this package carries without
+// reading; they may start after seq 1 (history from before the audit
+// archive is not there). Version 1, still read, is the same without the
+// count and the records: the snapshot fills the file up to the crc.
 //
 // crc covers everything before it. The snapshot inside keeps its own
 // version, so an engine that reads newer snapshots still reads old export

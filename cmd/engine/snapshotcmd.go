@@ -30,7 +30,8 @@ subcommands:
            directory (--data), or through a running engine's API (--url)
   list     list every wedding with its last sequence, journal and snapshots
   verify   check every snapshot and that snapshots and journal agree
-  export   write one wedding (id, tokens, sequence, state) to a portable file
+  export   write one wedding (id, tokens, sequence, state, audit trail) to a
+           portable file
   restore  load an export file into a data directory
 
 create --data, list, verify, export and restore work on a stopped data
@@ -183,9 +184,10 @@ func snapDescribe(w *domain.Wedding) string {
 
 func snapExport(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newSnapFlags("export", "export --data DIR --wedding ID --out FILE",
-		"Writes one wedding (its id, tokens, journal sequence and full state) to a\n"+
-			"portable file, replacing FILE atomically. The data directory must not be in\n"+
-			"use by a running engine; nothing in it is changed.", stdout, stderr)
+		"Writes one wedding (its id, tokens, journal sequence, full state and audit\n"+
+			"trail: every change kept, with who made it and when) to a portable file,\n"+
+			"replacing FILE atomically. The data directory must not be in use by a\n"+
+			"running engine; nothing in it is changed.", stdout, stderr)
 	data := fs.String("data", "", "data directory of a stopped engine (required)")
 	id := fs.String("wedding", "", "id of the wedding to export (required)")
 	out := fs.String("out", "", "file to write (required)")
@@ -215,12 +217,77 @@ func snapExport(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n, err := snapshot.WriteExport(*out, snap)
+	audit, span, err := snapAudit(db, *id, w.Seq, func(seq uint64, err error) {
+		fmt.Fprintf(stderr, "warning: wedding %s: audit record at seq %d left out: %v (run `engine snapshot verify`)\n", *id, seq, err)
+	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "exported wedding %s at seq %d (%s) to %s: %d bytes\n", *id, w.Seq, snapDescribe(w), *out, n)
+	if len(span.Gaps) > 0 {
+		fmt.Fprintf(stderr, "warning: wedding %s: the audit trail misses changes %s (run `engine snapshot verify`); exporting what is there\n", *id, snapGaps(span.Gaps))
+	}
+	n, err := snapshot.WriteExport(*out, snap, audit)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "exported wedding %s at seq %d (%s; audit %s) to %s: %d bytes\n", *id, w.Seq, snapDescribe(w), snapAuditRange(span), *out, n)
 	return nil
+}
+
+// snapAudit reads a wedding's audit trail up to seq, for an export file.
+// With bad set, a record that does not decode to its change is left out
+// (a gap in the trail, which restore accepts) and reported to bad.
+func snapAudit(db *storage.DB, id string, seq uint64, bad func(seq uint64, err error)) ([]snapshot.AuditRecord, storage.AuditSpan, error) {
+	var out []snapshot.AuditRecord
+	var span storage.AuditSpan
+	err := db.AuditRecords(id, 0, seq, func(s uint64, rec []byte) error {
+		if bad != nil {
+			c, err := storage.DecodeChange(rec)
+			if err == nil && c.Seq != s {
+				err = fmt.Errorf("%w: it holds the change of seq %d", storage.ErrCorrupt, c.Seq)
+			}
+			if err != nil {
+				bad(s, err)
+				return nil
+			}
+		}
+		if len(out) > 0 && s != span.Last+1 {
+			span.Gaps = append(span.Gaps, [2]uint64{span.Last + 1, s - 1})
+		}
+		if len(out) == 0 {
+			span.First = s
+		}
+		span.Last, span.Changes = s, span.Changes+1
+		out = append(out, snapshot.AuditRecord{Seq: s, Record: slices.Clone(rec)})
+		return nil
+	})
+	if err != nil {
+		return nil, span, fmt.Errorf("wedding %s: audit trail: %w", id, err)
+	}
+	return out, span, nil
+}
+
+// snapAuditRange says which changes an audit trail holds.
+func snapAuditRange(s storage.AuditSpan) string {
+	switch {
+	case s.Changes == 0:
+		return "empty"
+	case len(s.Gaps) > 0:
+		return fmt.Sprintf("%d..%d, %d changes, missing %s", s.First, s.Last, s.Changes, snapGaps(s.Gaps))
+	}
+	return fmt.Sprintf("%d..%d", s.First, s.Last)
+}
+
+func snapGaps(gaps [][2]uint64) string {
+	var parts []string
+	for _, g := range gaps {
+		if g[0] == g[1] {
+			parts = append(parts, fmt.Sprint(g[0]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d..%d", g[0], g[1]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ---- restore ----
@@ -228,8 +295,8 @@ func snapExport(_ context.Context, args []string, stdout, stderr io.Writer) erro
 func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newSnapFlags("restore", "restore --data DIR --in FILE [--force]",
 		"Loads an export file into a data directory (created if missing): the wedding\n"+
-			"keeps its id, tokens and sequence, and everything the directory held for it\n"+
-			"is replaced. A copy of the wedding that is newer than the file (a higher\n"+
+			"keeps its id, tokens, sequence and audit trail, and everything the directory\n"+
+			"held for it is replaced. A copy of the wedding that is newer than the file (a higher\n"+
 			"sequence), or a different one at the same sequence, is kept unless --force.\n"+
 			"The data directory must not be in use by a running engine.", stdout, stderr)
 	data := fs.String("data", "", "data directory to restore into (required)")
@@ -282,8 +349,8 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 		diff := ""
 		if err != nil {
 			diff = err.Error()
-		} else {
-			diff = weddingdiff.Diff(cur, e.Wedding)
+		} else if diff = weddingdiff.Diff(cur, e.Wedding); diff == "" {
+			diff = snapAuditDiff(db, id, seq, e.Audit)
 		}
 		if diff == "" && !*force {
 			fmt.Fprintf(stdout, "wedding %s at seq %d is in %s already, identical; nothing to do\n", id, seq, *data)
@@ -297,7 +364,11 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		replacing = fmt.Sprintf(", replacing an older copy at seq %d", have)
 	}
-	if err := db.RestoreWedding(id, seq, e.Snapshot, e.Wedding.Info.Slug); err != nil {
+	audit := make([]storage.AuditRecord, len(e.Audit))
+	for i, r := range e.Audit {
+		audit[i] = storage.AuditRecord{Seq: r.Seq, Record: r.Record}
+	}
+	if err := db.RestoreWeddingWithAudit(id, seq, e.Snapshot, e.Wedding.Info.Slug, audit); err != nil {
 		if errors.Is(err, storage.ErrSlugTaken) {
 			return fmt.Errorf("%w; change that wedding's slug (PATCH /v1/weddings/{w}) and restore again", err)
 		}
@@ -311,8 +382,35 @@ func snapRestore(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if d := weddingdiff.Diff(got, e.Wedding); d != "" || snapSeq != seq {
 		return fmt.Errorf("restored wedding %s loads differently from the file (snapshot %d): %s", id, snapSeq, d)
 	}
-	fmt.Fprintf(stdout, "restored wedding %s at seq %d (%s) into %s%s\n", id, seq, snapDescribe(got), *data, replacing)
+	if d := snapAuditDiff(db, id, seq, e.Audit); d != "" {
+		return fmt.Errorf("restored wedding %s: %s", id, d)
+	}
+	auditNote := "audit " + snapAuditRange(storage.AuditSpan{})
+	if n := len(e.Audit); n > 0 {
+		auditNote = fmt.Sprintf("audit %d..%d", e.Audit[0].Seq, e.Audit[n-1].Seq)
+	} else if e.Version < snapshot.ExportVersion {
+		auditNote = fmt.Sprintf("no audit trail: export format %d", e.Version)
+	}
+	fmt.Fprintf(stdout, "restored wedding %s at seq %d (%s; %s) into %s%s\n", id, seq, snapDescribe(got), auditNote, *data, replacing)
 	return nil
+}
+
+// snapAuditDiff compares a wedding's audit trail up to seq in db with an
+// export's: "" when they hold the same records.
+func snapAuditDiff(db *storage.DB, id string, seq uint64, want []snapshot.AuditRecord) string {
+	have, _, err := snapAudit(db, id, seq, nil)
+	if err != nil {
+		return err.Error()
+	}
+	if len(have) != len(want) {
+		return fmt.Sprintf("the audit trail holds %d changes, the file %d", len(have), len(want))
+	}
+	for i := range have {
+		if have[i].Seq != want[i].Seq || !bytes.Equal(have[i].Record, want[i].Record) {
+			return fmt.Sprintf("the audit trail differs from the file's at seq %d", want[i].Seq)
+		}
+	}
+	return ""
 }
 
 // snapCheckRestoreDir refuses a directory that holds files but no
@@ -346,8 +444,8 @@ func snapCheckRestoreDir(dir string) error {
 func snapList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newSnapFlags("list", "list --data DIR",
 		"Lists every wedding of a stopped engine's data directory: its last sequence,\n"+
-			"the range its journal still holds, and its snapshots, newest first (sequence,\n"+
-			"size, when taken). Nothing is changed.", stdout, stderr)
+			"the range its journal still holds, the range of its audit trail, and its\n"+
+			"snapshots, newest first (sequence, size, when taken). Nothing is changed.", stdout, stderr)
 	data := fs.String("data", "", "data directory of a stopped engine (required)")
 	if done, err := fs.parse(args); done {
 		return err
@@ -379,8 +477,12 @@ func snapList(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if first, err := db.FirstSeq(id); err == nil {
 			journal = fmt.Sprintf("%d..%s", first, last)
 		}
+		audit := "unreadable"
+		if span, err := db.AuditSpan(id); err == nil {
+			audit = snapAuditRange(span)
+		}
 		ss := byWedding[id]
-		fmt.Fprintf(stdout, "wedding %s: last seq %s, journal %s, %d snapshots\n", id, last, journal, len(ss))
+		fmt.Fprintf(stdout, "wedding %s: last seq %s, journal %s, audit %s, %d snapshots\n", id, last, journal, audit, len(ss))
 		for i := len(ss) - 1; i >= 0; i-- {
 			s := ss[i]
 			var taken string
@@ -405,8 +507,9 @@ func snapVerify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"Checks every wedding (or one) of a stopped engine's data directory: each\n"+
 			"snapshot's checksum and contents, that the journal decodes without gaps,\n"+
 			"that replaying the journal from its start (or from the oldest snapshot it\n"+
-			"continues) gives every newer snapshot's state, and that it reaches the\n"+
-			"wedding's last sequence. Fails naming every problem. Nothing is changed.", stdout, stderr)
+			"continues) gives every newer snapshot's state, that it reaches the\n"+
+			"wedding's last sequence, and that the audit trail decodes, has no gaps and\n"+
+			"reaches it too. Fails naming every problem. Nothing is changed.", stdout, stderr)
 	data := fs.String("data", "", "data directory of a stopped engine (required)")
 	only := fs.String("wedding", "", "verify only this wedding")
 	if done, err := fs.parse(args); done {
@@ -432,7 +535,7 @@ func snapVerify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		seqsOf[s.Wedding] = append(seqsOf[s.Wedding], s.Seq)
 	}
 	var bad []string
-	var nSnaps, nRecords, nReplayed int
+	var nSnaps, nRecords, nReplayed, nAudit int
 	p := &snapProgress{w: stderr, verb: "verify", total: len(ids)}
 	for i, id := range ids {
 		if err := ctx.Err(); err != nil {
@@ -442,8 +545,9 @@ func snapVerify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		nSnaps += len(seqsOf[id])
 		nRecords += r.records
 		nReplayed += r.replayed
+		nAudit += r.audited
 		if len(r.problems) == 0 {
-			fmt.Fprintf(stdout, "ok   %s: seq %d, %d snapshots, journal %s\n", id, r.last, len(seqsOf[id]), r.journal)
+			fmt.Fprintf(stdout, "ok   %s: seq %d, %d snapshots, journal %s, audit %s\n", id, r.last, len(seqsOf[id]), r.journal, r.audit)
 		} else {
 			bad = append(bad, id)
 			fmt.Fprintf(stdout, "FAIL %s:\n", id)
@@ -456,16 +560,18 @@ func snapVerify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(bad) > 0 {
 		return fmt.Errorf("%d of %d weddings have problems: %s", len(bad), len(ids), strings.Join(bad, ", "))
 	}
-	fmt.Fprintf(stdout, "verified %d weddings, %d snapshots, %d journal records read (%d replayed and compared): no problems\n",
-		len(ids), nSnaps, nRecords, nReplayed)
+	fmt.Fprintf(stdout, "verified %d weddings, %d snapshots, %d journal records read (%d replayed and compared), %d audit records decoded: no problems\n",
+		len(ids), nSnaps, nRecords, nReplayed, nAudit)
 	return nil
 }
 
 type snapVerifyResult struct {
 	last     uint64
 	journal  string
+	audit    string
 	records  int // journal records decoded
 	replayed int // of which applied to a state
+	audited  int // audit records decoded
 	problems []string
 }
 
@@ -575,7 +681,54 @@ func snapVerifyWedding(db *storage.DB, id string, seqs []uint64) (r snapVerifyRe
 	if !w.Created() {
 		fail("the state at seq %d is not a created wedding", w.Seq)
 	}
+	snapVerifyAudit(db, id, &r, fail)
 	return r
+}
+
+// snapVerifyAudit checks a wedding's audit trail (the archive and the
+// journal): each record decodes to its sequence, no sequence is missing
+// between its first and its last, and the last is the wedding's. It may
+// start after 1 (history from before the archive, or restored without
+// one) or be empty (restored from an export without it).
+func snapVerifyAudit(db *storage.DB, id string, r *snapVerifyResult, fail func(string, ...any)) {
+	var span storage.AuditSpan
+	bad := 0
+	err := db.AuditRecords(id, 0, 0, func(seq uint64, rec []byte) error {
+		r.audited++
+		c, err := storage.DecodeChange(rec)
+		switch {
+		case err != nil:
+			if bad++; bad <= 3 {
+				fail("audit record at seq %d: %v", seq, err)
+			}
+		case c.Seq != seq:
+			if bad++; bad <= 3 {
+				fail("audit record at seq %d holds the change of seq %d", seq, c.Seq)
+			}
+		}
+		if span.Changes > 0 && seq != span.Last+1 {
+			span.Gaps = append(span.Gaps, [2]uint64{span.Last + 1, seq - 1})
+		}
+		if span.Changes == 0 {
+			span.First = seq
+		}
+		span.Last, span.Changes = seq, span.Changes+1
+		return nil
+	})
+	if err != nil {
+		fail("audit trail: %v", err)
+		return
+	}
+	if bad > 3 {
+		fail("%d audit records in all do not decode", bad)
+	}
+	r.audit = snapAuditRange(span)
+	if len(span.Gaps) > 0 {
+		fail("the audit trail misses changes %s", snapGaps(span.Gaps))
+	}
+	if span.Changes > 0 && span.Last != r.last {
+		fail("the audit trail ends at %d, but the last sequence is %d", span.Last, r.last)
+	}
 }
 
 // ---- create ----

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,10 +208,21 @@ func TestSnapshotExportRestore(t *testing.T) {
 				t.Errorf("export said %q", out)
 			}
 
+			if !strings.Contains(out, "audit 1..") {
+				t.Errorf("export said %q, want the audit trail named", out)
+			}
+
 			// What the source engine serves.
-			e, _, closeFn := snapEngine(t, src, c.cfg)
+			e, sdb, closeFn := snapEngine(t, src, c.cfg)
 			want := snapServe(t, e, "w1")
+			wantAudit := snapAuditPages(t, e, "w1")
+			if first, _ := sdb.FirstSeq("w1"); c.cfg.JournalTail != 0 && first <= 1 {
+				t.Fatalf("test bug: the source journal starts at %d, not truncated", first)
+			}
 			closeFn()
+			if len(wantAudit) != int(want.Seq) || wantAudit[len(wantAudit)-1].Change.Seq != 1 {
+				t.Fatalf("source audit trail of %d entries for seq %d", len(wantAudit), want.Seq)
+			}
 			if !want.TokenOK["planner/admin"] || !want.TokenOK["bride/side_admin"] || want.TokenOK["old/viewer"] || want.TokenOK["never-issued/unknown"] {
 				t.Fatalf("test bug: tokens in the source: %v", want.TokenOK)
 			}
@@ -222,6 +234,10 @@ func TestSnapshotExportRestore(t *testing.T) {
 				t.Errorf("restore said %q", out)
 			}
 
+			if !strings.Contains(out, fmt.Sprintf("audit 1..%d", want.Seq)) {
+				t.Errorf("restore said %q, want the audit trail named", out)
+			}
+
 			e, db, closeFn := snapEngine(t, dst, c.cfg)
 			if ids, _ := db.Weddings(); !reflect.DeepEqual(ids, []string{"w1"}) {
 				t.Errorf("restored directory holds %q, want only w1", ids)
@@ -229,6 +245,11 @@ func TestSnapshotExportRestore(t *testing.T) {
 			got := snapServe(t, e, "w1")
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("restored engine serves\n%+v\nwant\n%+v", got, want)
+			}
+			// The audit trail came along, whole: the same pages, with the
+			// same before values, as the source served.
+			if gotAudit := snapAuditPages(t, e, "w1"); !reflect.DeepEqual(gotAudit, wantAudit) {
+				t.Fatalf("restored audit trail (%d entries) differs from the source's (%d entries)", len(gotAudit), len(wantAudit))
 			}
 			// The wedding goes on at seq+1, and that survives a restart.
 			r := snapDo(t, e, "w1", snapOwner, &domain.AddEvent{Name: "Reception", StartsAt: domain.At(time.Date(2026, 12, 13, 19, 0, 0, 0, time.UTC))})
@@ -517,7 +538,7 @@ func TestSnapshotList(t *testing.T) {
 
 	out := snapMustRun(t, "list", "--data", dir)
 	for _, want := range []string{
-		fmt.Sprintf("wedding w1: last seq %d, journal %d..%d, %d snapshots\n", last, first, last, len(seqs)),
+		fmt.Sprintf("wedding w1: last seq %d, journal %d..%d, audit 1..%d, %d snapshots\n", last, first, last, last, len(seqs)),
 		fmt.Sprintf("  snapshot seq %d, %d bytes, taken %d-", seqs[0], len(size), time.Now().Year()),
 		"wedding w2: last seq ",
 		"2 weddings, 4 snapshots\n",
@@ -707,5 +728,125 @@ func TestSnapshotUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a read-only command created %s", missing)
+	}
+}
+
+// snapAuditPages reads a wedding's whole audit trail through the engine,
+// with before values, in pages of 7.
+func snapAuditPages(t *testing.T, e *actors.Engine, id string) []actors.AuditEntry {
+	t.Helper()
+	var out []actors.AuditEntry
+	q := actors.AuditQuery{Limit: 7, Priors: true}
+	for range 10_000 {
+		p, err := e.AuditPage(t.Context(), id, domain.Root, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p.Entries...)
+		if p.Next == 0 {
+			return out
+		}
+		q.Before = p.Next
+	}
+	t.Fatal("the audit trail does not end")
+	return nil
+}
+
+// An export file of the first format (no audit trail) still restores;
+// the wedding's trail then starts after its sequence.
+func TestSnapshotRestoreExportVersion1(t *testing.T) {
+	file := filepath.Join("..", "..", "snapshot", "testdata", "v1", "wedding.export")
+	exp, err := snapshot.ReadExport(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Version != 1 || len(exp.Audit) != 0 {
+		t.Fatalf("test bug: %s is version %d with %d audit records", file, exp.Version, len(exp.Audit))
+	}
+	dst := filepath.Join(t.TempDir(), "data")
+	out := snapMustRun(t, "restore", "--data", dst, "--in", file)
+	if !strings.Contains(out, "no audit trail: export format 1") {
+		t.Errorf("restore said %q", out)
+	}
+	snapMustRun(t, "verify", "--data", dst)
+	id, seq := exp.Header.WeddingID, exp.Header.Seq
+	e, db, closeFn := snapEngine(t, dst, snapCfgPruned)
+	defer closeFn()
+	snapDo(t, e, id, domain.Root, &domain.AddEvent{Name: "After", StartsAt: domain.At(time.Date(2026, 12, 14, 0, 0, 0, 0, time.UTC))})
+	if a := snapAuditPages(t, e, id); len(a) != 1 || a[0].Change.Seq != seq+1 {
+		t.Errorf("audit after restoring a version 1 file: %d entries", len(a))
+	}
+	if span, err := db.AuditSpan(id); err != nil || span.First != seq+1 {
+		t.Errorf("AuditSpan = %+v, %v", span, err)
+	}
+}
+
+// snapAuditKey is storage's audit archive key (storage/audit.go).
+func snapAuditKey(wedding string, seq uint64) []byte {
+	k := append([]byte{'a'}, wedding...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, seq)
+}
+
+// verify checks the audit trail: a missing or broken archived record is a
+// problem named by its sequence.
+func TestSnapshotVerifyAudit(t *testing.T) {
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, db *storage.DB) string
+	}{
+		{"missing archived record", func(t *testing.T, db *storage.DB) string {
+			if err := db.Pebble().Delete(snapAuditKey("w1", 3), pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+			return "the audit trail misses changes 3"
+		}},
+		{"garbage archived record", func(t *testing.T, db *storage.DB) string {
+			if err := db.Pebble().Set(snapAuditKey("w1", 2), []byte("garbage"), pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+			return "audit record at seq 2: storage: corrupt data"
+		}},
+		{"another change's record", func(t *testing.T, db *storage.DB) string {
+			v, closer, err := db.Pebble().Get(snapAuditKey("w1", 4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := slices.Clone(v)
+			closer.Close()
+			if err := db.Pebble().Set(snapAuditKey("w1", 5), rec, pebble.Sync); err != nil {
+				t.Fatal(err)
+			}
+			return "audit record at seq 5 holds the change of seq 4"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := snapData(t, snapCfgPruned)
+			out := snapMustRun(t, "verify", "--data", dir)
+			if !strings.Contains(out, "audit 1..") {
+				t.Fatalf("verify of a healthy directory does not name the audit trail:\n%s", out)
+			}
+			db, err := storage.Open(dir, storage.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.damage(t, db)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			out, _, err = snapRun(t, "verify", "--data", dir)
+			if err == nil || !strings.Contains(out, want) || !strings.Contains(out, "ok   w2") {
+				t.Errorf("verify = %v, want it to name %q (and pass w2):\n%s", err, want, out)
+			}
+			// Export still writes what there is, says what is missing, and
+			// the file restores.
+			file := filepath.Join(t.TempDir(), "w1.export")
+			_, errOut, err := snapRun(t, "export", "--data", dir, "--wedding", "w1", "--out", file)
+			if err != nil || !strings.Contains(errOut, "warning: wedding w1: ") {
+				t.Errorf("export of a damaged trail: %v, %q", err, errOut)
+			}
+			snapMustRun(t, "restore", "--data", filepath.Join(t.TempDir(), "data"), "--in", file)
+		})
 	}
 }
