@@ -96,8 +96,10 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		// No reply waits in the fixture: {a} names none, so a member that
 		// may resolve gets 404, like the other side's admin.
 		// An empty file: refused (400) for a side admin, who may import.
-		"POST /v1/weddings/{w}/imports":                       {want: [5]int{401, 401, 404, 403, 400}},
-		"GET /v1/weddings/{w}/imports":                        read,
+		"POST /v1/weddings/{w}/imports": {want: [5]int{401, 401, 404, 403, 400}},
+		"GET /v1/weddings/{w}/imports":  read,
+		// A side admin's sheet holds its side's households only.
+		"GET /v1/weddings/{w}/export.csv":                     read,
 		"GET /v1/weddings/{w}/merge-suggestions":              read,
 		"POST /v1/weddings/{w}/merge-suggestions/{m}/accept":  unitWrite(nil),
 		"POST /v1/weddings/{w}/merge-suggestions/{m}/dismiss": unitWrite(nil),

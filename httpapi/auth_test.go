@@ -72,6 +72,7 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("GET", "/v1/weddings/{w}/people/{p}/consent", nil),
 		rc("POST", "/v1/weddings/{w}/imports", nil),
 		rc("GET", "/v1/weddings/{w}/imports", nil),
+		rc("GET", "/v1/weddings/{w}/export.csv", nil),
 		rc("GET", "/v1/weddings/{w}/merge-suggestions", nil),
 		rc("POST", "/v1/weddings/{w}/merge-suggestions/{m}/accept", nil),
 		rc("POST", "/v1/weddings/{w}/merge-suggestions/{m}/dismiss", nil),

@@ -112,6 +112,7 @@ func (s *Server) table() []*route {
 		{method: "PUT", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).putConsent},
 		{method: "GET", path: "/v1/weddings/{w}/people/{p}/consent", access: member, handle: (*Server).getConsent},
 
+		{method: "GET", path: "/v1/weddings/{w}/export.csv", access: member, handle: (*Server).exportCSV},
 		{method: "POST", path: "/v1/weddings/{w}/imports", access: member, bodyLimit: s.cfg.ImportBodyBytes, handle: (*Server).importContacts},
 		{method: "GET", path: "/v1/weddings/{w}/imports", access: member, handle: (*Server).listImports},
 		{method: "GET", path: "/v1/weddings/{w}/merge-suggestions", access: member, handle: (*Server).listMergeSuggestions},
