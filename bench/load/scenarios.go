@@ -182,6 +182,19 @@ var Scenarios = []*Scenario{
 		Run: func(ctx context.Context, env *Env) ([]ScenarioResult, error) { return runBulkInvite(ctx, env, 1000) },
 	},
 	{
+		Name: "import-3000",
+		Description: "POST /v1/weddings/{w}/imports of a 3,000-row contact CSV (1,000 with --quick) made by the shared generator " +
+			"(phones written as people write them, households of 1–6), into a fresh wedding each time, one connection: from the " +
+			"request to its answer (the file read, every phone normalized, one command, durable). /beside: one admin writing RSVPs " +
+			"to the same wedding during each import, each write from request to answer: how long an import holds the wedding.",
+		Targets: []Target{
+			{Name: "import of a 3,000-row CSV p95", Source: "issue 13", Metric: "p95_ms", Op: "<", Want: 300, Unit: "ms"},
+			{Name: "imports: every row created, no errors", Source: "this tool", Metric: "errors", Op: "<=", Want: 0},
+			{Name: "RSVP writes beside an import: no errors", Source: "this tool", Result: "import-3000/beside", Metric: "errors", Op: "<=", Want: 0},
+		},
+		Run: runImport,
+	},
+	{
 		Name: "export",
 		Description: "GET /v1/weddings/{w}/export.csv (the guest sheet: a row per person, ~3,400, with each event's status and " +
 			"headcount) of a 1,000-household wedding (provisioned for it when the run's are smaller), one connection, closed loop, " +
