@@ -60,7 +60,14 @@ type AuditEntry struct {
 	// Before holds, when the query asked for priors, what the change
 	// replaced: one entry per storage.PriorSubjects(&Change,
 	// AuditPriorUnits), in that order.
-	Before []storage.AuditPrior
+	Before []AuditBefore
+}
+
+// AuditBefore is what a change replaced of one subject (a unit, an
+// event, an RSVP, ...): see storage.AuditPrior.
+type AuditBefore struct {
+	Subject storage.AuditSubject
+	storage.AuditPrior
 }
 
 // AuditPage is one page of the audit trail.
@@ -111,7 +118,7 @@ func (e *Engine) AuditPage(ctx context.Context, weddingID string, by domain.Prin
 		if err != nil {
 			return AuditPage{}, err
 		}
-		sq.Match = res.(*storage.UnitRefs).Matches
+		sq.Unit = res.(*storage.UnitRefs)
 	}
 	page, err := e.db.Audit(weddingID, sq)
 	if err != nil {
@@ -137,7 +144,7 @@ func (e *Engine) AuditPage(ctx context.Context, weddingID string, by domain.Prin
 		}
 		for k, p := range priors {
 			en := &out.Entries[owner[k]]
-			en.Before = append(en.Before, p)
+			en.Before = append(en.Before, AuditBefore{Subject: reqs[k].Subject, AuditPrior: p})
 		}
 	}
 	return out, nil

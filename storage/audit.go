@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"reflect"
@@ -288,6 +289,10 @@ type recordHeader struct {
 	at      int64
 	by      []byte
 	payload int // index in payloads
+	// For an rsvp_recorded change (rsvp set): its unit and event, which
+	// come first in its payload.
+	rsvp        bool
+	unit, event []byte
 }
 
 // readHeader reads a record's sequence, time, author and payload kind
@@ -330,10 +335,65 @@ func readHeader(rec []byte) (h recordHeader, ok bool) {
 		default:
 			i, known := payloadByTag[string(key)]
 			h.payload = i
+			if known && i == rsvpPayload {
+				h.unit, h.event, h.rsvp = readRSVPKeys(rec, p)
+			}
 			return h, known && seenSeq && seenAt
 		}
 	}
 	return h, false
+}
+
+// rsvpPayload is the index in payloads of RSVPRecorded.
+var rsvpPayload = payloadByKind["rsvp_recorded"]
+
+// readRSVPKeys reads the unit and event of an RSVPRecorded payload at
+// rec[p:]: its first two fields, u and e, in the order both encoders write
+// them; ok is false for anything else.
+func readRSVPKeys(rec []byte, p int) (unit, event []byte, ok bool) {
+	n, p, ok := mpMapLen(rec, p)
+	if !ok || n < 2 {
+		return nil, nil, false
+	}
+	for _, want := range []string{"u", "e"} {
+		var key, val []byte
+		if key, p, ok = mpStr(rec, p); !ok || string(key) != want {
+			return nil, nil, false
+		}
+		if val, p, ok = mpStr(rec, p); !ok {
+			return nil, nil, false
+		}
+		if want == "u" {
+			unit = val
+		} else {
+			event = val
+		}
+	}
+	return unit, event, true
+}
+
+// containsStr reports whether rec may hold the msgpack string s: s's bytes
+// right after a string header of its length (any of the header's widths).
+func containsStr(rec []byte, s string) bool {
+	if s == "" {
+		return true
+	}
+	n := len(s)
+	for off := 0; off < len(rec); {
+		i := bytes.Index(rec[off:], []byte(s))
+		if i < 0 {
+			return false
+		}
+		i += off
+		if n < 32 && i >= 1 && rec[i-1] == 0xa0|byte(n) ||
+			n < 256 && i >= 2 && rec[i-2] == 0xd9 && int(rec[i-1]) == n ||
+			n < 1<<16 && i >= 3 && rec[i-3] == 0xda && int(binary.BigEndian.Uint16(rec[i-2:])) == n ||
+			i >= 5 && rec[i-5] == 0xdb && int(binary.BigEndian.Uint32(rec[i-4:])) == n {
+			return true
+		}
+		off = i + 1
+	}
+	return false
 }
 
 // mpMapLen reads a msgpack map header at b[p:].
@@ -444,8 +504,11 @@ type AuditQuery struct {
 	Kind string
 	// From, To: changes at From or later and before To (0: unbounded).
 	From, To domain.Instant
+	// Unit, if set: changes concerning a unit (UnitRefs.Matches). Records
+	// that cannot concern it are skipped without being decoded.
+	Unit *UnitRefs
 	// Match, if set, is asked about each change the other filters let
-	// through (UnitRefs.Matches is one).
+	// through.
 	Match func(c *domain.Change) bool
 }
 
@@ -458,11 +521,12 @@ type AuditPage struct {
 	Next uint64
 }
 
-func (q *AuditQuery) headerMatches(h *recordHeader) bool {
+func (q *AuditQuery) headerMatches(h *recordHeader, rec []byte) bool {
 	return (q.By == "" || string(h.by) == q.By) &&
 		(q.Kind == "" || payloads[h.payload].kind == q.Kind) &&
 		(q.From == 0 || h.at >= int64(q.From)) &&
-		(q.To == 0 || h.at < int64(q.To))
+		(q.To == 0 || h.at < int64(q.To)) &&
+		(q.Unit == nil || q.Unit.mayMatch(h, rec))
 }
 
 func (q *AuditQuery) matches(c *domain.Change) bool {
@@ -470,11 +534,12 @@ func (q *AuditQuery) matches(c *domain.Change) bool {
 		(q.Kind == "" || AuditKind(c) == q.Kind) &&
 		(q.From == 0 || c.At >= q.From) &&
 		(q.To == 0 || c.At < q.To) &&
+		(q.Unit == nil || q.Unit.Matches(c)) &&
 		(q.Match == nil || q.Match(c))
 }
 
 func (q *AuditQuery) filtered() bool {
-	return q.By != "" || q.Kind != "" || q.From != 0 || q.To != 0 || q.Match != nil
+	return q.By != "" || q.Kind != "" || q.From != 0 || q.To != 0 || q.Unit != nil || q.Match != nil
 }
 
 // Audit returns a page of a wedding's audit trail (see AuditQuery): the
@@ -514,7 +579,7 @@ func (d *DB) Audit(wedding string, q AuditQuery) (AuditPage, error) {
 				if h.seq != seq {
 					return false, fmt.Errorf("%w: wedding %s record at key seq %d holds seq %d", ErrCorrupt, wedding, seq, h.seq)
 				}
-				if !q.headerMatches(&h) {
+				if !q.headerMatches(&h, rec) {
 					return true, nil // skipped without decoding the payload
 				}
 			}
@@ -603,6 +668,46 @@ func (r *UnitRefs) Matches(c *domain.Change) bool {
 	}
 	i := payloadOf(c)
 	return i >= 0 && mentionsUnit(reflect.ValueOf(c).Elem().Field(payloads[i].index), u, 0)
+}
+
+// mayMatch reports, from a record's header and bytes, whether its change
+// may concern the unit: false only where Matches is false, so that most
+// records of a long trail are skipped without decoding them.
+func (r *UnitRefs) mayMatch(h *recordHeader, rec []byte) bool {
+	anyOf := func(set map[string]bool) bool {
+		for id, in := range set {
+			if in && containsStr(rec, id) {
+				return true
+			}
+		}
+		return false
+	}
+	switch payloads[h.payload].kind {
+	case "rsvp_recorded":
+		return !h.rsvp || string(h.unit) == r.Unit
+	case "units_saved", "unit_deleted", "invited", "uninvited", "campaign_created", "import_recorded":
+		return containsStr(rec, r.Unit)
+	case "consent_recorded":
+		return anyOf(r.People) || anyOf(r.Phones)
+	case "messages_updated":
+		for id, sent := range r.Messages {
+			if len(sent) > 0 && containsStr(rec, id) {
+				return true
+			}
+		}
+		return false
+	case "attention_added":
+		return containsStr(rec, r.Unit) || anyOf(r.People) || anyOf(r.Attention)
+	case "attention_resolved":
+		return anyOf(r.Attention)
+	case "merge_resolved":
+		return anyOf(r.Suggestions)
+	case "people_merged":
+		return anyOf(r.People)
+	case "wedding_created", "wedding_updated", "token_issued", "token_revoked", "event_saved", "event_deleted", "campaign_state_set":
+		return false
+	}
+	return true // a kind this code does not know: decoded, and looked through
 }
 
 // mentionsUnit looks through a payload of a kind UnitRefs does not know
@@ -796,8 +901,13 @@ func (d *DB) AuditPriors(wedding string, reqs []PriorRequest, maxScanBytes int) 
 		}
 		scanned += len(rec)
 		oldest = seq
-		if h, ok := readHeader(rec); ok && !priorTags[h.payload] {
-			return true, nil
+		if h, ok := readHeader(rec); ok {
+			if !priorTags[h.payload] {
+				return true, nil
+			}
+			if h.rsvp && len(s.open[AuditSubject{Kind: SubjectRSVP, ID: string(h.unit), Event: string(h.event)}]) == 0 {
+				return true, nil // an answer nobody asks about
+			}
 		}
 		c, err := DecodeChange(rec)
 		if err != nil {

@@ -132,6 +132,9 @@ func FuzzReadHeader(f *testing.F) {
 		if h.seq != c.Seq || h.at != int64(c.At) || string(h.by) != c.By || payloads[h.payload].kind != AuditKind(&c) {
 			t.Fatalf("header %d %d %q %s; decoded %d %d %q %s", h.seq, h.at, h.by, payloads[h.payload].kind, c.Seq, c.At, c.By, AuditKind(&c))
 		}
+		if r := c.RSVPRecorded; h.rsvp && (r == nil || string(h.unit) != r.UnitID || string(h.event) != r.EventID) {
+			t.Fatalf("header says RSVP of %q at %q; decoded %+v", h.unit, h.event, r)
+		}
 	})
 }
 
@@ -172,3 +175,49 @@ func TestMentionsUnit(t *testing.T) {
 }
 
 func reflectValue(v any) reflect.Value { return reflect.ValueOf(v) }
+
+func TestContainsStr(t *testing.T) {
+	enc := func(v string) []byte {
+		var b bytes.Buffer
+		if err := msgpack.NewEncoder(&b).EncodeString(v); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	long := string(bytes.Repeat([]byte("x"), 300))
+	tests := []struct {
+		rec  []byte
+		s    string
+		want bool
+	}{
+		{enc("u1"), "u1", true},
+		{enc("u10"), "u1", false},
+		{enc("xu1"), "u1", false},
+		{append(enc("u10"), enc("u1")...), "u1", true},
+		{enc(long), long, true},
+		{enc(long + "y"), long, false},
+		{enc(string(bytes.Repeat([]byte("z"), 40))), string(bytes.Repeat([]byte("z"), 40)), true},
+		{[]byte{0xd9, 2, 'u', '1'}, "u1", true}, // a wider header than needed
+		{nil, "u1", false},
+		{nil, "", true},
+	}
+	for _, tt := range tests {
+		if got := containsStr(tt.rec, tt.s); got != tt.want {
+			t.Errorf("containsStr(%q, %.10q) = %v, want %v", tt.rec, tt.s, got, tt.want)
+		}
+	}
+}
+
+func TestReadHeaderRSVPKeys(t *testing.T) {
+	for _, c := range headerCases(t) {
+		rec, err := AppendChange(nil, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, ok := readHeader(rec)
+		r := c.RSVPRecorded
+		if !ok || h.rsvp != (r != nil) || r != nil && (string(h.unit) != r.UnitID || string(h.event) != r.EventID) {
+			t.Errorf("seq %d: header %+v, %v", c.Seq, h, ok)
+		}
+	}
+}

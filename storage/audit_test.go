@@ -203,8 +203,9 @@ func TestAuditFilters(t *testing.T) {
 		{"from and to", storage.AuditQuery{From: j.Changes[3].At, To: j.Changes[9].At}, func(c *domain.Change) bool {
 			return c.At >= j.Changes[3].At && c.At < j.Changes[9].At
 		}},
-		{"unit", storage.AuditQuery{Match: refs.Matches}, refs.Matches},
-		{"all at once", storage.AuditQuery{By: "t-admin", Kind: "units_saved", From: j.Changes[1].At, Match: refs.Matches},
+		{"unit", storage.AuditQuery{Unit: refs}, refs.Matches},
+		{"unit as a predicate", storage.AuditQuery{Match: refs.Matches}, refs.Matches},
+		{"all at once", storage.AuditQuery{By: "t-admin", Kind: "units_saved", From: j.Changes[1].At, Unit: refs},
 			func(c *domain.Change) bool {
 				return c.By == "t-admin" && c.UnitsSaved != nil && c.At >= j.Changes[1].At && refs.Matches(c)
 			}},
@@ -265,6 +266,36 @@ func unitRefsOf(w *domain.Wedding, unit string) *storage.UnitRefs {
 		}
 	}
 	return r
+}
+
+// TestAuditUnitSkipsOnlyWhatCannotMatch: the unit filter skips records
+// without decoding them; for every unit of every kind of history, it
+// finds exactly what UnitRefs.Matches says about the decoded changes.
+func TestAuditUnitSkipsOnlyWhatCannotMatch(t *testing.T) {
+	db := openDB(t)
+	j := everyKind(t, "w1")
+	appendIn(t, db, "w1", j.Changes, 4)
+	units := map[string]bool{"u-none": true}
+	for _, c := range j.Changes {
+		if c.UnitsSaved != nil {
+			for _, u := range c.UnitsSaved.Units {
+				units[u.ID] = true
+			}
+		}
+	}
+	for u := range units {
+		refs := unitRefsOf(j.W, u)
+		var want []domain.Change
+		for i := range j.Changes {
+			if refs.Matches(&j.Changes[i]) {
+				want = append(want, j.Changes[i])
+			}
+		}
+		got, _ := auditAll(t, db, "w1", storage.AuditQuery{Limit: 1000, Unit: refs})
+		if d := sameChanges(got, newestFirst(want)); d != "" {
+			t.Errorf("unit %s: %s", u, d)
+		}
+	}
 }
 
 func TestUnitRefsMatches(t *testing.T) {
@@ -731,3 +762,85 @@ type silent struct{}
 func (silent) Infof(string, ...any)           {}
 func (silent) Errorf(string, ...any)          {}
 func (silent) Fatalf(format string, a ...any) { panic(fmt.Sprintf(format, a...)) }
+
+// BenchmarkTruncateJournal measures what the audit archive adds to the
+// journal's truncation behind a snapshot (Prune): moving 10,000 RSVP
+// records (the default snapshot interval) into the archive in the batch
+// that deletes them. Run:
+//
+//	go test ./storage -run '^$' -bench TruncateJournal -count 5
+func BenchmarkTruncateJournal(b *testing.B) {
+	const n = 10_000
+	db := openDB(b)
+	var last uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		appendIn(b, db, "w1", synthetic(last+1, last+n), 500)
+		last += n
+		b.StartTimer()
+		if err := db.TruncateJournal("w1", last+1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+}
+
+// BenchmarkAudit reads pages of a 100,000-change audit trail (90,000 of
+// them archived): the newest page, a page with what its changes replaced,
+// a filter that matches one change in a thousand (bounded scans), and a
+// unit filter. Run:
+//
+//	go test ./storage -run '^$' -bench Audit -count 5
+func BenchmarkAudit(b *testing.B) {
+	const n = 100_000
+	db := openDB(b)
+	appendIn(b, db, "w1", synthetic(1, n), 1000)
+	if err := db.TruncateJournal("w1", n-10_000); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("newest-100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if p, err := db.Audit("w1", storage.AuditQuery{Limit: 100, MaxBytes: 4 << 20}); err != nil || len(p.Changes) != 100 {
+				b.Fatal(len(p.Changes), err)
+			}
+		}
+	})
+	b.Run("newest-100-with-priors", func(b *testing.B) {
+		p, err := db.Audit("w1", storage.AuditQuery{Limit: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var reqs []storage.PriorRequest
+		for i := range p.Changes {
+			for _, s := range storage.PriorSubjects(&p.Changes[i], 20) {
+				reqs = append(reqs, storage.PriorRequest{Seq: p.Changes[i].Seq, Subject: s})
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := db.AuditPriors("w1", reqs, 32<<20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// by: one change in a thousand has this author.
+	b.Run("rare-by-whole-trail", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if p, err := db.Audit("w1", storage.AuditQuery{Limit: 1000, By: "nobody"}); err != nil || p.Next != 0 {
+				b.Fatal(p.Next, err)
+			}
+		}
+	})
+	b.Run("unit-whole-trail", func(b *testing.B) {
+		refs := &storage.UnitRefs{Unit: "u1"}
+		b.ReportAllocs()
+		for b.Loop() {
+			if p, err := db.Audit("w1", storage.AuditQuery{Limit: 1000, Unit: refs}); err != nil || len(p.Changes) == 0 {
+				b.Fatal(len(p.Changes), err)
+			}
+		}
+	})
+}
