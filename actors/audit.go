@@ -150,22 +150,6 @@ func (e *Engine) AuditPage(ctx context.Context, weddingID string, by domain.Prin
 	return out, nil
 }
 
-// Audit returns the wedding's changes with seq < before (0: from the
-// newest), newest first, at most limit (and MaxAuditBytes of encoded
-// changes; at least one): AuditPage without filters or priors, over the
-// whole life of the wedding.
-func (e *Engine) Audit(ctx context.Context, weddingID string, by domain.Principal, before uint64, limit int) ([]domain.Change, error) {
-	page, err := e.AuditPage(ctx, weddingID, by, AuditQuery{Before: before, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]domain.Change, len(page.Entries))
-	for i := range page.Entries {
-		out[i] = page.Entries[i].Change
-	}
-	return out, nil
-}
-
 // unitRefsQuery reads, in the wedding's actor, what the unit filter needs
 // of the wedding's current state (see storage.UnitRefs). A unit that no
 // longer exists still has its history: it matches by its id alone.

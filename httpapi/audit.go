@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -11,15 +10,6 @@ import (
 	"github.com/parinayaos/engine/actors"
 	"github.com/parinayaos/engine/domain"
 )
-
-// auditEngine is what the audit route needs beyond Engine: filters and
-// what each change replaced. *actors.Engine implements it; an Engine that
-// does not gets the unfiltered trail without before values.
-//
-// TODO(lead): fold AuditPage into Engine (server.go) and drop Audit.
-type auditEngine interface {
-	AuditPage(ctx context.Context, weddingID string, by domain.Principal, q actors.AuditQuery) (actors.AuditPage, error)
-}
 
 // maxAuditAnswer bounds an audit page's size in bytes.
 const maxAuditAnswer = 1 << 20
@@ -68,22 +58,9 @@ func (s *Server) audit(r *request) error {
 		return errorf(fasthttp.StatusBadRequest, "invalid_field", "to", "to must be later than from (the range is from ≤ at < to)")
 	}
 
-	var page actors.AuditPage
-	if ae, ok := s.eng.(auditEngine); ok {
-		if page, err = ae.AuditPage(r.context(), r.wedding, r.by, q); err != nil {
-			return err
-		}
-	} else {
-		changes, err := s.eng.Audit(r.context(), r.wedding, r.by, before, limit)
-		if err != nil {
-			return err
-		}
-		for _, c := range changes {
-			page.Entries = append(page.Entries, actors.AuditEntry{Change: c})
-		}
-		if n := len(changes); n > 0 && changes[n-1].Seq > 1 {
-			page.Next = changes[n-1].Seq
-		}
+	page, err := s.eng.AuditPage(r.context(), r.wedding, r.by, q)
+	if err != nil {
+		return err
 	}
 
 	// The page is encoded item by item and ends once it holds

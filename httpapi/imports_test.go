@@ -85,6 +85,15 @@ func TestHTTP_Import(t *testing.T) {
 		list[0].(map[string]any)["name"] != "guests-v2.csv" {
 		t.Fatalf("imports: %v", list)
 	}
+	// The audit trail shows the imports and the accepted suggestion.
+	if got := s.must(200, "GET", "/v1/weddings/"+w+"/audit?kind=import_recorded", owner, nil).items(); len(got) != 3 ||
+		got[2].(map[string]any)["detail"].(map[string]any)["name"] != "guests.csv" {
+		t.Fatalf("audit of the imports: %v", got)
+	}
+	if got := s.must(200, "GET", "/v1/weddings/"+w+"/audit?kind=merge_resolved", owner, nil).items(); len(got) != 1 ||
+		got[0].(map[string]any)["detail"].(map[string]any)["state"] != "accepted" {
+		t.Fatalf("audit of the merge: %v", got)
+	}
 	// Files that are not a contact list: a clear error, nothing stored.
 	seq := s.seq(w)
 	utf16 := []byte{0xff, 0xfe, 'N', 0, 'a', 0, 'm', 0, 'e', 0, '\n', 0}

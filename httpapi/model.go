@@ -406,6 +406,16 @@ func toAudit(c *domain.Change) auditJSON {
 	case c.AttentionResolved != nil:
 		d := map[string]any{"attention_id": c.AttentionResolved.ID, "dismissed": c.AttentionResolved.Dismissed}
 		a.Detail = d
+	case c.ImportRecorded != nil:
+		im := c.ImportRecorded.Import
+		d := map[string]any{"import_id": im.ID, "name": im.Source, "format": im.Format, "rows": im.Rows, "created": im.Created,
+			"updated": im.Updated, "unchanged": im.Unchanged, "invalid": im.Invalid, "suggestions": im.Suggestions}
+		a.Detail = d
+	case c.MergeResolved != nil:
+		a.Detail = map[string]string{"suggestion_id": c.MergeResolved.ID, "state": c.MergeResolved.State.String()}
+	case c.PeopleMerged != nil:
+		a.Detail = map[string]any{"kept_person_id": c.PeopleMerged.Keep, "merged_person_id": c.PeopleMerged.Drop,
+			"households_merged": c.PeopleMerged.Units}
 	case c.CampaignStateSet != nil:
 		a.Detail = map[string]string{"campaign_id": c.CampaignStateSet.ID, "state": c.CampaignStateSet.State.String(),
 			"reason": c.CampaignStateSet.Reason}

@@ -80,7 +80,7 @@ var routeDocs = map[string]routeDoc{
 	"POST /sandbox/reply":                                 {summary: "Sandbox mode: make a guest tap a button, pick a list row or type a reply.", raw: true},
 
 	"GET /v1/weddings/{w}/headcount": {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
-	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what and when, newest first (not side_admin).", response: "AuditList", query: []string{"limit", "before"}},
+	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what, when, and what it replaced, newest first, over the wedding's whole life (not side_admin). Filters: unit, by (token id or root), kind, from (inclusive) and to (exclusive), RFC 3339; a filtered page may be short and still carry next.", response: "AuditList", query: []string{"limit", "before", "after", "unit", "by", "kind", "from", "to"}},
 }
 
 func obj(props map[string]any, required ...string) map[string]any {
@@ -167,7 +167,8 @@ var schemas = map[string]any{
 		"events": arr(obj(withCounts(map[string]any{"event_id": str, "name": str}))),
 		"totals": obj(withCounts(nil))}),
 	"Audit": obj(map[string]any{"seq": integer, "at": tm, "by": str, "kind": str,
-		"detail": map[string]any{"type": "object"}}),
+		"detail": map[string]any{"type": "object"},
+		"before": map[string]any{"type": "object", "nullable": true, "description": "what the change replaced; null: nothing; absent: nothing to show or not known"}}),
 	"AuditList": listOf("Audit"),
 	"AttentionList": obj(map[string]any{"items": arr(obj(map[string]any{"id": str, "unit_id": str, "person_id": str, "text": str,
 		"received_at": tm, "reason": str, "message_id": str}))}, "items"),

@@ -41,7 +41,7 @@ type Engine interface {
 	// one that is not in memory (View activates it).
 	ActiveView(weddingID string) *domain.View
 	Snapshot(ctx context.Context, weddingID string) (uint64, error)
-	Audit(ctx context.Context, weddingID string, by domain.Principal, before uint64, limit int) ([]domain.Change, error)
+	AuditPage(ctx context.Context, weddingID string, by domain.Principal, q actors.AuditQuery) (actors.AuditPage, error)
 	Weddings() ([]string, error)
 	Active() int
 	Err() error
