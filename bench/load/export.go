@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -70,6 +71,27 @@ func runExport(ctx context.Context, env *Env) ([]ScenarioResult, error) {
 			i := 0
 			return func() (bool, error) { i++; return ops[i%len(ops)]() }
 		}))
+	if ctx.Err() != nil {
+		return out, nil
+	}
+
+	// The first export after each change: a roster fetched through the
+	// mailbox, the sheet encoded, then written.
+	r := env.rand(3100)
+	write := rsvpOn(one, w, r)
+	export := exportOp(one, path, w.OwnerToken, nil)
+	first := env.repeat(ctx, "export/after-change", 20, func() (time.Duration, error) {
+		if _, err := write(); err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		_, err := export()
+		return time.Since(t0), err
+	})
+	fr := env.result("export/after-change", "closed", 1, 0, first)
+	fr.Description = "The first export of the guest sheet after each RSVP (written before it, untimed), one connection: " +
+		"the roster copied by the wedding's actor, the sheet encoded, then written. Reported, not judged for speed."
+	out = append(out, fr)
 	if ctx.Err() != nil {
 		return out, nil
 	}
