@@ -148,6 +148,11 @@ func cloneState(w *domain.Wedding) *domain.Wedding {
 		c.Consent[phone] = slices.Clone(l)
 	}
 	c.Attention = slices.Clone(w.Attention)
+	c.Imports = slices.Clone(w.Imports)
+	c.Suggestions = slices.Clone(w.Suggestions)
+	for i := range c.Suggestions {
+		c.Suggestions[i].Fields = slices.Clone(w.Suggestions[i].Fields)
+	}
 	for _, camp := range w.Campaigns {
 		cc := *camp
 		cc.EventIDs = slices.Clone(camp.EventIDs)

@@ -413,8 +413,18 @@ func (imp *importer) row(r *PreparedRow, rec *ImportRecord) string {
 	p := Person{ID: "p" + strings.TrimPrefix(imp.id, "im") + "." + strconv.FormatInt(int64(imp.newPeople), 36),
 		Name: r.Name, Phone: r.Phone, Email: r.Email,
 		Sources: []Provenance{{ImportID: imp.id, Source: imp.c.Source, Line: int32(r.Line)}}}
-	if r.Phone != "" && !hasPrimary(u) {
-		p.Primary = true
+	switch {
+	case len(u.Members) == 0:
+		p.Primary = true // a unit has exactly one primary contact
+	case r.Phone != "" && !primaryHasPhone(u):
+		// The first member with a phone is the primary contact: it takes
+		// over from a phoneless first member this import added.
+		for i := range u.Members {
+			if u.Members[i].Primary && imp.added(u.Members[i].ID) {
+				u.Members[i].Primary = false
+				p.Primary = true
+			}
+		}
 	}
 	imp.newPeople++
 	u.Members = append(u.Members, p)
@@ -429,13 +439,18 @@ func (imp *importer) row(r *PreparedRow, rec *ImportRecord) string {
 	return ""
 }
 
-func hasPrimary(u *Unit) bool {
+func primaryHasPhone(u *Unit) bool {
 	for _, p := range u.Members {
 		if p.Primary {
-			return true
+			return p.Phone != ""
 		}
 	}
 	return false
+}
+
+// added reports whether person id was created by this import.
+func (imp *importer) added(id string) bool {
+	return strings.HasPrefix(id, "p"+strings.TrimPrefix(imp.id, "im")+".")
 }
 
 // existingHousehold is a copy of the wedding's unit named name (the first

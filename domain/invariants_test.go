@@ -191,6 +191,9 @@ func (r *runner) command() domain.Command {
 	if r.chance(1, 3) {
 		return r.outboxCommand()
 	}
+	if r.chance(1, 12) {
+		return r.importCommand()
+	}
 	switch op := r.pick(40); {
 	case op <= 1 && len(r.w.Events) < 12:
 		e := &domain.AddEvent{Name: r.name(), StartsAt: t0 + domain.Instant(r.pick(6))*day,
@@ -257,6 +260,30 @@ func (r *runner) command() domain.Command {
 		}
 		return &domain.RevokeToken{ID: id}
 	}
+}
+
+// importCommand imports a few rows (names and phones from the pools,
+// so that they meet the wedding's: same phone, same name), or resolves a
+// merge suggestion.
+func (r *runner) importCommand() domain.Command {
+	if len(r.w.Suggestions) > 0 && r.chance(1, 2) {
+		s := r.w.Suggestions[r.pick(len(r.w.Suggestions))]
+		return &domain.ResolveMergeSuggestion{ID: s.ID, Dismiss: r.chance(1, 3), Units: r.chance(1, 2)}
+	}
+	var rows []domain.ImportRow
+	for i := range r.pick(5) + 1 {
+		row := domain.ImportRow{Line: i + 2, Name: r.name(), Household: []string{"", "Sharma", "Verma", r.name()}[r.pick(4)],
+			Side: []string{"", "bride", "groom", "both", "ladkiwale", "nobody"}[r.pick(6)]}
+		if p := r.phone(); p != "" {
+			row.Phones = []string{p}
+		}
+		if r.chance(1, 3) {
+			row.Email = []string{"a@x.in", "b@x.in", "not an address"}[r.pick(3)]
+		}
+		rows = append(rows, row)
+	}
+	return &domain.ImportContacts{Source: "gen.csv", Format: "csv", Side: domain.Side(r.pick(3)), SideOmitted: r.chance(1, 2),
+		Rows: domain.PrepareImport(rows, "IN")}
 }
 
 // side is usually a valid side.
@@ -838,7 +865,7 @@ func TestReplayEqualsLive(t *testing.T) {
 	r := newRunner(t, randSource{rand.New(rand.NewPCG(seed, seed))})
 	outbox := []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend", "*domain.RecordSend",
 		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply",
-		"*domain.FlagReply", "*domain.RecordPreference"}
+		"*domain.FlagReply", "*domain.RecordPreference", "*domain.ImportContacts", "*domain.ResolveMergeSuggestion"}
 	missing := func() []string {
 		var out []string
 		for _, cmd := range outbox {

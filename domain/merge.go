@@ -390,8 +390,8 @@ func without(ps []Person, id string) []Person {
 	return out
 }
 
-// fixPrimary leaves u one primary contact at most: the first, or, if none
-// is left, the first member with a phone.
+// fixPrimary leaves u exactly one primary contact: the first marked, or,
+// if none is left, the first member with a phone, else the first member.
 func fixPrimary(u *Unit) {
 	seen := false
 	for i := range u.Members {
@@ -410,5 +410,8 @@ func fixPrimary(u *Unit) {
 			u.Members[i].Primary = true
 			return
 		}
+	}
+	if len(u.Members) > 0 {
+		u.Members[0].Primary = true
 	}
 }
