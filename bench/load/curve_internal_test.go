@@ -156,11 +156,13 @@ func TestMeasure_MinOpsAndCap(t *testing.T) {
 		t.Errorf("min 60 ops: %d in %v", res.Count, res.Elapsed)
 	}
 	res = measure(context.Background(), 2, pointPlan{dur: 10 * time.Millisecond, minOps: 1 << 40, maxDur: 60 * time.Millisecond}, nil, slow)
-	if res.Elapsed < 60*time.Millisecond || res.Elapsed > time.Second {
+	// Lower bounds with slack: the timed phase's clock starts a moment
+	// after the cap's (59.7 ms was seen under -race).
+	if res.Elapsed < 50*time.Millisecond || res.Elapsed > time.Second {
 		t.Errorf("capped at 60 ms: ran %v", res.Elapsed)
 	}
 	res = measure(context.Background(), 2, pointPlan{dur: 30 * time.Millisecond, maxDur: 30 * time.Millisecond}, nil, slow)
-	if res.Elapsed < 30*time.Millisecond || res.Elapsed > time.Second || res.Count == 0 {
+	if res.Elapsed < 25*time.Millisecond || res.Elapsed > time.Second || res.Count == 0 {
 		t.Errorf("no minimum: %d in %v", res.Count, res.Elapsed)
 	}
 }
