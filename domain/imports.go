@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -160,17 +159,7 @@ type mobileResult struct{ e164, why string }
 func mobilePhones(raws []string, region string) map[string]mobileResult {
 	out := make([]mobileResult, len(raws))
 	workers := max(1, min(runtime.GOMAXPROCS(0)-1, len(raws)/parallelPhones))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(raws); i += workers {
-				out[i] = mobilePhone(raws[i], region)
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(len(raws), workers, func(i int) { out[i] = mobilePhone(raws[i], region) })
 	m := make(map[string]mobileResult, len(raws))
 	for i, r := range out {
 		m[raws[i]] = r

@@ -309,25 +309,22 @@ func (w *Wedding) mergePeople(c *PeopleMerged) error {
 	w.Units[nk.ID] = &nk
 	w.indexUnit(&nk)
 	w.counts.addUnit(&nk, 1)
+	// Messages and attention items follow the person (and the household).
+	move := func(personID, unitID *string) {
+		if *personID == drop.ID {
+			*personID = keep.ID
+		}
+		if to, ok := unitOf[*unitID]; ok {
+			*unitID = to
+		}
+	}
 	for _, camp := range w.Campaigns {
 		for i := range camp.Messages {
-			msg := &camp.Messages[i]
-			if msg.PersonID == drop.ID {
-				msg.PersonID = keep.ID
-			}
-			if to, ok := unitOf[msg.UnitID]; ok {
-				msg.UnitID = to
-			}
+			move(&camp.Messages[i].PersonID, &camp.Messages[i].UnitID)
 		}
 	}
 	for i := range w.Attention {
-		a := &w.Attention[i]
-		if a.PersonID == drop.ID {
-			a.PersonID = keep.ID
-		}
-		if to, ok := unitOf[a.UnitID]; ok {
-			a.UnitID = to
-		}
+		move(&w.Attention[i].PersonID, &w.Attention[i].UnitID)
 	}
 	return nil
 }

@@ -178,20 +178,26 @@ func normalizePhones(raws []string, region string) map[string]string {
 		return nil
 	}
 	out := make([]string, len(raws))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(raws); i += workers {
-				out[i], _ = NormalizePhone(raws[i], region, "")
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(len(raws), workers, func(i int) { out[i], _ = NormalizePhone(raws[i], region, "") })
 	memo := make(map[string]string, len(raws))
 	for i, e164 := range out {
 		memo[raws[i]] = e164
 	}
 	return memo
+}
+
+// inParallel runs fn(0..n-1) on workers goroutines (each taking every
+// workers-th index) and returns when all are done.
+func inParallel(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
