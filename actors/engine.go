@@ -664,6 +664,7 @@ func (h *handle) publish(v *domain.View) {
 			return
 		}
 		if h.view.CompareAndSwap(cur, v) {
+			notifyWatchers(h) // watch.go
 			return
 		}
 	}
