@@ -35,6 +35,11 @@ type Change struct {
 	MergeResolved  *MergeResolved  `msgpack:"mr,omitempty"`
 	PeopleMerged   *PeopleMerged   `msgpack:"pm,omitempty"`
 
+	WebsiteSaved      *WebsiteSaved      `msgpack:"ws,omitempty"`
+	WebsitePublished  *WebsitePublished  `msgpack:"wp,omitempty"`
+	GuestLinkIssued   *GuestLink         `msgpack:"gi,omitempty"`
+	GuestLinksRevoked *GuestLinksRevoked `msgpack:"gr,omitempty"`
+
 	// Kept, beside the payload, is the answer of the command whose last
 	// change this is, when the command carried an idempotency key.
 	Kept *KeptAnswer `msgpack:"ka,omitempty"`
@@ -83,6 +88,14 @@ func (c *Change) Kind() string {
 		return "merge_resolved"
 	case c.PeopleMerged != nil:
 		return "people_merged"
+	case c.WebsiteSaved != nil:
+		return "website_saved"
+	case c.WebsitePublished != nil:
+		return "website_published"
+	case c.GuestLinkIssued != nil:
+		return "guest_link_issued"
+	case c.GuestLinksRevoked != nil:
+		return "guest_links_revoked"
 	}
 	return "unknown"
 }

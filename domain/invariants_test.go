@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -194,6 +195,9 @@ func (r *runner) command() domain.Command {
 	if r.chance(1, 12) {
 		return r.importCommand()
 	}
+	if r.chance(1, 14) {
+		return r.websiteCommand()
+	}
 	switch op := r.pick(40); {
 	case op <= 1 && len(r.w.Events) < 12:
 		e := &domain.AddEvent{Name: r.name(), StartsAt: t0 + domain.Instant(r.pick(6))*day,
@@ -284,6 +288,31 @@ func (r *runner) importCommand() domain.Command {
 	}
 	return &domain.ImportContacts{Source: "gen.csv", Format: "csv", Side: domain.Side(r.pick(3)), SideOmitted: r.chance(1, 2),
 		Rows: domain.PrepareImport(rows, "IN")}
+}
+
+// websiteCommand sets or publishes the website, or issues or revokes a
+// unit's guest links.
+func (r *runner) websiteCommand() domain.Command {
+	switch r.pick(5) {
+	case 0:
+		c := &domain.SetWebsite{Title: r.name(), Couple: r.name(), Privacy: domain.Privacy(r.pick(4)),
+			CoverURL:       []string{"", "https://x.in/c.jpg", "ftp://x.in/c.jpg"}[r.pick(3)],
+			WhatsAppNumber: []string{"", "+919876543210", "12"}[r.pick(3)],
+			Gifts:          domain.Gifts{UPIID: []string{"", "asha@okaxis", "not a vpa"}[r.pick(3)], Payee: r.name()}}
+		if r.chance(1, 2) {
+			c.Password = &domain.PasswordHash{Salt: seedBytes(uint64(r.pick(4)), 16), Iter: 600_000, Hash: seedBytes(9, 32)}
+		}
+		if r.chance(1, 3) {
+			c.Gifts.RegistryLinks = []domain.RegistryLink{{Title: r.name(), URL: "https://registry.example/x"}}
+		}
+		return c
+	case 1:
+		return &domain.PublishWebsite{}
+	case 2, 3:
+		return &domain.IssueGuestLink{UnitID: r.unitID(), ExpiresAt: r.now + domain.Instant(r.pick(4)-1)*day}
+	default:
+		return &domain.RevokeGuestLinks{UnitID: r.unitID()}
+	}
 }
 
 // side is usually a valid side.
@@ -670,6 +699,14 @@ func (r *runner) check() error {
 	if d := stateDiff(w, r.replayed); d != "" {
 		return fmt.Errorf("replay differs from live: %s", d)
 	}
+	if d := siteDiff(w, r.replayed); d != "" {
+		return fmt.Errorf("replay differs from live: %s", d)
+	}
+	for _, l := range w.GuestLinks {
+		if w.Units[l.UnitID] == nil || l.ExpiresAt <= l.IssuedAt {
+			return fmt.Errorf("guest link %+v of a deleted unit or expiring before it was issued", l)
+		}
+	}
 	if w.Seq != uint64(len(r.journal)) || len(r.journal) > 0 && w.LastAt != r.journal[len(r.journal)-1].At {
 		return fmt.Errorf("seq %d last_at %d after %d changes", w.Seq, w.LastAt, len(r.journal))
 	}
@@ -813,9 +850,23 @@ func (r *runner) finish() {
 	if d := stateDiff(r.w, w); d != "" {
 		r.t.Fatalf("full replay differs: %s", d)
 	}
+	if d := siteDiff(r.w, w); d != "" {
+		r.t.Fatalf("full replay differs: %s", d)
+	}
 	if d := headcountDiff(r.w.View(nil), w.View(nil)); d != "" {
 		r.t.Fatalf("full replay headcount differs: %s", d)
 	}
+}
+
+// siteDiff compares the website and the guest links of two weddings.
+func siteDiff(a, b *domain.Wedding) string {
+	switch {
+	case !reflect.DeepEqual(a.Website, b.Website):
+		return fmt.Sprintf("website %+v != %+v", a.Website, b.Website)
+	case !equalSlices(a.GuestLinks, b.GuestLinks):
+		return fmt.Sprintf("guest links %+v != %+v", a.GuestLinks, b.GuestLinks)
+	}
+	return ""
 }
 
 func seedBytes(seed uint64, n int) []byte {
@@ -865,7 +916,8 @@ func TestReplayEqualsLive(t *testing.T) {
 	r := newRunner(t, randSource{rand.New(rand.NewPCG(seed, seed))})
 	outbox := []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend", "*domain.RecordSend",
 		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply",
-		"*domain.FlagReply", "*domain.RecordPreference", "*domain.ImportContacts", "*domain.ResolveMergeSuggestion"}
+		"*domain.FlagReply", "*domain.RecordPreference", "*domain.ImportContacts", "*domain.ResolveMergeSuggestion",
+		"*domain.SetWebsite", "*domain.PublishWebsite", "*domain.IssueGuestLink", "*domain.RevokeGuestLinks"}
 	missing := func() []string {
 		var out []string
 		for _, cmd := range outbox {

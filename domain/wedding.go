@@ -33,6 +33,10 @@ type Wedding struct {
 	// Suggestions are the merge suggestions, open and resolved, oldest
 	// first (merge.go).
 	Suggestions []MergeSuggestion `msgpack:"ms,omitempty"`
+	// Website is the website's configuration, nil until set (website.go).
+	Website *Website `msgpack:"ws,omitempty"`
+	// GuestLinks are the units' live links, oldest first (guestlinks.go).
+	GuestLinks []GuestLink `msgpack:"gl,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
@@ -210,6 +214,7 @@ func (w *Wedding) apply(c *Change) error {
 		w.counts.addUnit(u, -1)
 		w.unindexUnit(u)
 		delete(w.Units, u.ID)
+		w.dropGuestLinks(u.ID)
 	case c.Invited != nil:
 		for _, g := range c.Invited.Grants {
 			if err := w.grant(g); err != nil {
@@ -227,7 +232,10 @@ func (w *Wedding) apply(c *Change) error {
 	case c.MergeResolved != nil:
 		return w.resolveMerge(c.MergeResolved)
 	case c.PeopleMerged != nil:
-		return w.mergePeople(c.PeopleMerged)
+		if err := w.mergePeople(c.PeopleMerged); err != nil {
+			return err
+		}
+		w.dropOrphanLinks() // a merge may remove a unit
 	case c.ConsentRecorded != nil:
 		if c.ConsentRecorded.Phone == "" || c.ConsentRecorded.Entry.Status > OptedOut {
 			return fmt.Errorf("consent %d for phone %q", c.ConsentRecorded.Entry.Status, c.ConsentRecorded.Phone)
@@ -239,6 +247,10 @@ func (w *Wedding) apply(c *Change) error {
 		return w.applyCampaignState(c.CampaignStateSet, c.At)
 	case c.MessagesUpdated != nil:
 		return w.applyMessagesUpdated(c.MessagesUpdated, c.At)
+	case c.WebsiteSaved != nil, c.WebsitePublished != nil:
+		return w.applyWebsite(c)
+	case c.GuestLinkIssued != nil, c.GuestLinksRevoked != nil:
+		return w.applyGuestLinks(c)
 	case c.AttentionAdded != nil:
 		if c.AttentionAdded.Item.ID == "" || w.attentionIndex(c.AttentionAdded.Item.ID) >= 0 {
 			return fmt.Errorf("attention item %q", c.AttentionAdded.Item.ID)

@@ -106,6 +106,16 @@ func fullChanges() []domain.Change {
 				Fields:   []string{"phone"}, ImportID: "imh", State: domain.MergeAccepted}}}}),
 		stamp(18, domain.Change{PeopleMerged: &domain.PeopleMerged{Keep: "p6.0", Drop: "ph.1", Units: true}}),
 		stamp(19, domain.Change{MergeResolved: &domain.MergeResolved{ID: "imhs0", State: domain.MergeDismissed}}),
+		stamp(20, domain.Change{WebsiteSaved: &domain.WebsiteSaved{Website: domain.Website{
+			Title: "Asha weds Rohan", Couple: "आशा & Rohan", Story: "We met\nin Goa", CoverURL: "https://x.in/c.jpg",
+			Privacy: domain.PrivacyPassword, Password: &domain.PasswordHash{Salt: hash[:16], Iter: 600_000, Hash: hash[:]},
+			WhatsAppNumber: "+919876500001", Gifts: domain.Gifts{UPIID: "asha@okaxis", Payee: "Asha Rao", Note: "no boxed gifts",
+				RegistryLinks: []domain.RegistryLink{{Title: "Home", URL: "https://registry.example/a"}}},
+			UpdatedAt: t0 + 20, Version: 3, PublishedAt: t0 + 19,
+		}}}),
+		stamp(21, domain.Change{WebsitePublished: &domain.WebsitePublished{Version: 4}}),
+		stamp(22, domain.Change{GuestLinkIssued: &domain.GuestLink{ID: "glm", UnitID: "u6", IssuedAt: t0 + 22, ExpiresAt: t0 + 1e15}}),
+		stamp(23, domain.Change{GuestLinksRevoked: &domain.GuestLinksRevoked{UnitID: "u6"}}),
 	}
 }
 

@@ -107,6 +107,12 @@ func everyKind(t testing.TB, id string) *journal {
 		j.T.Fatalf("import %+v, suggestions %+v", imp, j.W.Suggestions)
 	}
 	j.Must(admin, &domain.ResolveMergeSuggestion{ID: j.W.Suggestions[0].ID})
+	// The website, published, and a guest link issued and revoked.
+	j.Must(admin, &domain.SetWebsite{Title: "Asha weds Rohan", Privacy: domain.PrivacyInviteOnly, WhatsAppNumber: "+919876500001",
+		Gifts: domain.Gifts{UPIID: "asha@okaxis", Payee: "Asha"}})
+	j.Must(admin, &domain.PublishWebsite{})
+	j.Must(admin, &domain.IssueGuestLink{UnitID: sharma, ExpiresAt: j.Now + 1e15})
+	j.Must(admin, &domain.RevokeGuestLinks{UnitID: sharma})
 	kinds := map[string]bool{}
 	for i := range j.Changes {
 		kinds[j.Changes[i].Kind()] = true

@@ -1,0 +1,194 @@
+package domain
+
+import "fmt"
+
+// Limits of guest links.
+const (
+	// MaxGuestLinkTTL bounds how far ahead a guest link may expire.
+	MaxGuestLinkTTL = Instant(2 * 366 * 24 * 3600 * 1e9)
+	// MaxGuestLinksPerUnit bounds a unit's live (unexpired) links: each
+	// issue adds one, and a revoke removes them all.
+	MaxGuestLinksPerUnit = 16
+)
+
+// GuestLink is one link to a unit's own page. The signed token a guest
+// holds names it (by ID); the link is valid while it is kept here, has not
+// expired and its unit exists. Revoking removes it.
+type GuestLink struct {
+	ID        string  `msgpack:"id"`
+	UnitID    string  `msgpack:"u"`
+	IssuedAt  Instant `msgpack:"ia"`
+	ExpiresAt Instant `msgpack:"ea"`
+}
+
+// GuestLinksRevoked revokes (removes) every link of a unit.
+type GuestLinksRevoked struct {
+	UnitID string `msgpack:"u"`
+}
+
+// IssueGuestLink creates a link to a unit's own page, expiring at
+// ExpiresAt (after now, at most MaxGuestLinkTTL ahead). Owners, admins and
+// the side admins of the unit's side may. The result is the GuestLink;
+// earlier links of the unit keep working. Expired links of the unit are
+// dropped with it.
+type IssueGuestLink struct {
+	UnitID    string
+	ExpiresAt Instant
+}
+
+func (c *IssueGuestLink) decide(w *Wedding, m Meta) ([]Change, any, error) {
+	if err := AuthorizeGuestWrite(m.By); err != nil {
+		return nil, nil, err
+	}
+	if _, err := w.visibleUnit(m.By, c.UnitID, "unit_id"); err != nil {
+		return nil, nil, err
+	}
+	if c.ExpiresAt <= m.Now || c.ExpiresAt > m.Now+MaxGuestLinkTTL {
+		return nil, nil, invalid("expires_at", "expires_at must be in the future, at most %d days ahead", MaxGuestLinkTTL/Instant(24*3600*1e9))
+	}
+	live := 0
+	for i := range w.GuestLinks {
+		if l := &w.GuestLinks[i]; l.UnitID == c.UnitID && l.ExpiresAt > m.Now {
+			live++
+		}
+	}
+	if live >= MaxGuestLinksPerUnit {
+		return nil, nil, conflict("too_many_links", "unit_id", c.UnitID, "unit %s has %d live links; revoke them first", c.UnitID, live)
+	}
+	l := GuestLink{ID: w.newID("gl", 0), UnitID: c.UnitID, IssuedAt: m.Now, ExpiresAt: c.ExpiresAt}
+	return []Change{{GuestLinkIssued: &l}}, l, nil
+}
+
+// RevokeGuestLinks revokes every link of a unit (who may: as
+// IssueGuestLink). A unit without links is no change.
+type RevokeGuestLinks struct {
+	UnitID string
+}
+
+func (c *RevokeGuestLinks) decide(w *Wedding, m Meta) ([]Change, any, error) {
+	if err := AuthorizeGuestWrite(m.By); err != nil {
+		return nil, nil, err
+	}
+	if _, err := w.visibleUnit(m.By, c.UnitID, "unit_id"); err != nil {
+		return nil, nil, err
+	}
+	for i := range w.GuestLinks {
+		if w.GuestLinks[i].UnitID == c.UnitID {
+			return []Change{{GuestLinksRevoked: &GuestLinksRevoked{UnitID: c.UnitID}}}, nil, nil
+		}
+	}
+	return nil, nil, nil
+}
+
+// GuestLinkValid returns the link with id if it belongs to unitID, is
+// kept (not revoked), has not expired at at, and its unit exists.
+func (w *Wedding) GuestLinkValid(id, unitID string, at Instant) (GuestLink, bool) {
+	for i := range w.GuestLinks {
+		l := w.GuestLinks[i]
+		if l.ID != id {
+			continue
+		}
+		if l.UnitID != unitID || at >= l.ExpiresAt || w.Units[unitID] == nil {
+			return GuestLink{}, false
+		}
+		return l, true
+	}
+	return GuestLink{}, false
+}
+
+// CheckGuestLink is the query behind a guest's page: it answers the
+// GuestLink if GuestLinkValid, else an *Error not_found (the same for
+// every reason, so a page shows nothing of why). Only the operator (the
+// engine serving the page) may run it.
+type CheckGuestLink struct {
+	LinkID, UnitID string
+	At             Instant
+}
+
+// Run implements Query.
+func (q CheckGuestLink) Run(w *Wedding, p Principal) (any, error) {
+	if p.Role != RoleRoot {
+		return nil, forbidden("only the engine checks guest links")
+	}
+	l, ok := w.GuestLinkValid(q.LinkID, q.UnitID, q.At)
+	if !ok {
+		return nil, notFound("link", "guest link", q.LinkID)
+	}
+	return l, nil
+}
+
+// GuestLinks is the query for a unit's live links at At (who may: as
+// IssueGuestLink, viewers included). Its result is []GuestLink.
+type GuestLinks struct {
+	UnitID string
+	At     Instant
+}
+
+// Run implements Query.
+func (q GuestLinks) Run(w *Wedding, p Principal) (any, error) {
+	if _, err := w.visibleUnit(p, q.UnitID, "unit_id"); err != nil {
+		return nil, err
+	}
+	var out []GuestLink
+	for _, l := range w.GuestLinks {
+		if l.UnitID == q.UnitID && l.ExpiresAt > q.At {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+func (w *Wedding) applyGuestLinks(c *Change) error {
+	switch {
+	case c.GuestLinkIssued != nil:
+		l := *c.GuestLinkIssued
+		if l.ID == "" || w.Units[l.UnitID] == nil {
+			return fmt.Errorf("guest link %q for unknown unit %q", l.ID, l.UnitID)
+		}
+		// Drop the unit's expired links: a unit issued a link a month
+		// keeps only the live ones.
+		kept := w.GuestLinks[:0:0]
+		for _, o := range w.GuestLinks {
+			if o.ID == l.ID {
+				return fmt.Errorf("guest link %q issued twice", l.ID)
+			}
+			if o.UnitID != l.UnitID || o.ExpiresAt > c.At {
+				kept = append(kept, o)
+			}
+		}
+		w.GuestLinks = append(kept, l)
+	case c.GuestLinksRevoked != nil:
+		w.dropGuestLinks(c.GuestLinksRevoked.UnitID)
+	}
+	return nil
+}
+
+// dropGuestLinks removes every link of a unit.
+func (w *Wedding) dropGuestLinks(unitID string) {
+	kept := w.GuestLinks[:0:0]
+	for _, o := range w.GuestLinks {
+		if o.UnitID != unitID {
+			kept = append(kept, o)
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	w.GuestLinks = kept
+}
+
+// dropOrphanLinks removes the links of units that no longer exist.
+func (w *Wedding) dropOrphanLinks() {
+	for i := range w.GuestLinks {
+		if w.Units[w.GuestLinks[i].UnitID] == nil {
+			kept := w.GuestLinks[:i:i]
+			for _, o := range w.GuestLinks[i:] {
+				if w.Units[o.UnitID] != nil {
+					kept = append(kept, o)
+				}
+			}
+			w.GuestLinks = kept
+			return
+		}
+	}
+}
