@@ -161,6 +161,7 @@ type Server struct {
 	// webhookBodies is the budget of webhook bodies being read or held
 	// (Config.WebhookBodyBudgetBytes).
 	webhookBodies byteBudget
+	streams       streamHub // the headcount streams (stream.go)
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
