@@ -105,6 +105,13 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"POST /v1/weddings/{w}/merge-suggestions/{m}/dismiss": unitWrite(nil),
 		"GET /v1/weddings/{w}/attention":                      read,
 		"POST /v1/weddings/{w}/attention/{a}/resolve":         unitWrite(map[string]any{"dismiss": true}),
+
+		"PUT /v1/weddings/{w}/website":          adminWrite(map[string]any{"title": "Hijacked"}),
+		"GET /v1/weddings/{w}/website":          {want: [5]int{401, 401, 404, 403, 403}},
+		"POST /v1/weddings/{w}/website/publish": adminWrite(nil),
+		// {u} is a bride unit: the groom side's admin sees none.
+		"POST /v1/weddings/{w}/units/{u}/link":   unitWrite(nil),
+		"DELETE /v1/weddings/{w}/units/{u}/link": unitWrite(nil),
 	}
 }
 

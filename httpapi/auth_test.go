@@ -78,6 +78,11 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("POST", "/v1/weddings/{w}/merge-suggestions/{m}/dismiss", nil),
 		rc("GET", "/v1/weddings/{w}/attention", nil),
 		rc("POST", "/v1/weddings/{w}/attention/{a}/resolve", map[string]any{"dismiss": true}),
+		rc("PUT", "/v1/weddings/{w}/website", map[string]any{"title": "Hijacked"}),
+		{method: "GET", route: "/v1/weddings/{w}/website", path: fill("/v1/weddings/{w}/website"), ownerOnly: true},
+		rc("POST", "/v1/weddings/{w}/website/publish", nil),
+		rc("POST", "/v1/weddings/{w}/units/{u}/link", nil),
+		rc("DELETE", "/v1/weddings/{w}/units/{u}/link", nil),
 	}
 }
 

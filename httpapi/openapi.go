@@ -79,6 +79,12 @@ var routeDocs = map[string]routeDoc{
 	"GET /sandbox/stats":                                  {summary: "Sandbox mode: the sandbox's counters.", raw: true},
 	"POST /sandbox/reply":                                 {summary: "Sandbox mode: make a guest tap a button, pick a list row or type a reply.", raw: true},
 
+	"PUT /v1/weddings/{w}/website":           {summary: "Set the wedding's website, all of it (root, owner, admin); a password (privacy password) is stored hashed and never answered.", request: "WebsiteIn", response: "Website"},
+	"GET /v1/weddings/{w}/website":           {summary: "The website's configuration (root, owner, admin); 404 until set.", response: "Website"},
+	"POST /v1/weddings/{w}/website/publish":  {summary: "Publish the website as its next version (root, owner, admin).", response: "Publication"},
+	"POST /v1/weddings/{w}/units/{u}/link":   {summary: "A new link to the unit's own page, with a signed guest token (shown once; earlier links keep working until revoked). Default expiry 180 days.", request: "GuestLinkIn", response: "GuestLink", status: "201"},
+	"DELETE /v1/weddings/{w}/units/{u}/link": {summary: "Revoke every link of the unit.", status: "204"},
+
 	"GET /v1/weddings/{w}/headcount": {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
 	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what, when, and what it replaced, newest first, over the wedding's whole life (not side_admin). Filters: unit, by (token id or root), kind, from (inclusive) and to (exclusive), RFC 3339; a filtered page may be short and still carry next.", response: "AuditList", query: []string{"limit", "before", "after", "unit", "by", "kind", "from", "to"}},
 }
@@ -213,6 +219,17 @@ var schemas = map[string]any{
 	"ConsentIn":   obj(map[string]any{"status": enum("opted_in", "opted_out"), "source": str}, "status", "source"),
 	"Consent": obj(map[string]any{"person_id": str, "phone": str, "status": enum("opted_in", "opted_out", "unknown"),
 		"entries": arr(obj(map[string]any{"person_id": str, "status": str, "source": str, "by": str, "at": tm}))}),
+
+	"WebsiteIn": obj(map[string]any{"title": str, "couple": str, "story": str, "cover_url": str,
+		"privacy": enum("public", "invite_only", "password"), "password": str, "whatsapp_number": str, "gifts": ref("Gifts")}, "title"),
+	"Gifts": obj(map[string]any{"upi_id": str, "payee": str, "note": str,
+		"registry_links": arr(obj(map[string]any{"title": str, "url": str}, "title", "url"))}),
+	"Website": obj(map[string]any{"title": str, "couple": str, "story": str, "cover_url": str,
+		"privacy": enum("public", "invite_only", "password"), "password_set": boolean, "whatsapp_number": str, "gifts": ref("Gifts"),
+		"version": integer, "url": str, "published_at": tm, "updated_at": tm}),
+	"Publication": obj(map[string]any{"version": integer, "url": str}, "version", "url"),
+	"GuestLinkIn": obj(map[string]any{"expires_at": tm}),
+	"GuestLink":   obj(map[string]any{"id": str, "url": str, "expires_at": tm}, "url", "expires_at"),
 }
 
 var errorStatuses = map[string]string{

@@ -121,6 +121,12 @@ func (s *Server) table() []*route {
 		{method: "GET", path: "/v1/weddings/{w}/attention", access: member, handle: (*Server).listAttention},
 		{method: "POST", path: "/v1/weddings/{w}/attention/{a}/resolve", access: member, handle: (*Server).resolveAttention},
 
+		{method: "PUT", path: "/v1/weddings/{w}/website", access: member, handle: (*Server).putWebsite},
+		{method: "GET", path: "/v1/weddings/{w}/website", access: member, handle: (*Server).getWebsite},
+		{method: "POST", path: "/v1/weddings/{w}/website/publish", access: member, handle: (*Server).publishWebsite},
+		{method: "POST", path: "/v1/weddings/{w}/units/{u}/link", access: member, handle: (*Server).issueGuestLink},
+		{method: "DELETE", path: "/v1/weddings/{w}/units/{u}/link", access: member, handle: (*Server).revokeGuestLinks},
+
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
 
