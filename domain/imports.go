@@ -2,6 +2,7 @@ package domain
 
 import (
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -334,6 +335,16 @@ func (imp *importer) index() {
 				imp.byPerson[nk] = append(imp.byPerson[nk], personRef{u, i})
 			}
 		}
+	}
+	// In a fixed order, not the map's: the same import of the same
+	// wedding suggests the same merges, in the same order, every time.
+	for _, refs := range imp.byPerson {
+		slices.SortFunc(refs, func(a, b personRef) int {
+			if c := strings.Compare(a.u.ID, b.u.ID); c != 0 {
+				return c
+			}
+			return a.i - b.i
+		})
 	}
 }
 

@@ -154,8 +154,9 @@ type MergeResolved struct {
 // PeopleMerged merges person Drop into person Keep (a same_name merge):
 // Keep's unit gains Drop's invitations and members when Units is set (or
 // Drop was alone in its unit, whose invitations would be lost otherwise),
-// Drop's messages and attention items become Keep's, and Drop's phone's
-// consent entries join Keep's phone's ledger.
+// Drop's attention items become Keep's, Drop's phone's consent entries
+// join Keep's phone's ledger, and messages stay the history of the
+// household they were sent to.
 type PeopleMerged struct {
 	Keep  string `msgpack:"k"`
 	Drop  string `msgpack:"d"`
@@ -309,22 +310,19 @@ func (w *Wedding) mergePeople(c *PeopleMerged) error {
 	w.Units[nk.ID] = &nk
 	w.indexUnit(&nk)
 	w.counts.addUnit(&nk, 1)
-	// Messages and attention items follow the person (and the household).
-	move := func(personID, unitID *string) {
-		if *personID == drop.ID {
-			*personID = keep.ID
-		}
-		if to, ok := unitOf[*unitID]; ok {
-			*unitID = to
-		}
-	}
-	for _, camp := range w.Campaigns {
-		for i := range camp.Messages {
-			move(&camp.Messages[i].PersonID, &camp.Messages[i].UnitID)
-		}
-	}
+	// Attention items, waiting for a person, follow the person and the
+	// household. Messages stay as they were sent, history of the household
+	// they went to: a campaign holds one message per household, and two
+	// merged households each had theirs (one not sent yet is skipped, as
+	// for a deleted household, so the merged one is not messaged twice).
 	for i := range w.Attention {
-		move(&w.Attention[i].PersonID, &w.Attention[i].UnitID)
+		a := &w.Attention[i]
+		if a.PersonID == drop.ID {
+			a.PersonID = keep.ID
+		}
+		if to, ok := unitOf[a.UnitID]; ok {
+			a.UnitID = to
+		}
 	}
 	return nil
 }
