@@ -78,6 +78,7 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"PUT /v1/weddings/{w}/rsvps/{u}/{e}":       unitWrite(map[string]any{"status": "no"}),
 		"GET /v1/weddings/{w}/rsvps":               read,
 		"GET /v1/weddings/{w}/headcount":           read,
+		"GET /v1/weddings/{w}/headcount/stream":    read, // its first event is the answer
 		// The audit trail shows every side: not for side admins.
 		"GET /v1/weddings/{w}/audit": {want: [5]int{401, 401, 404, 200, 403}},
 

@@ -60,6 +60,7 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("PUT", "/v1/weddings/{w}/rsvps/{u}/{e}", map[string]any{"status": "no"}),
 		rc("GET", "/v1/weddings/{w}/rsvps", nil),
 		rc("GET", "/v1/weddings/{w}/headcount", nil),
+		rc("GET", "/v1/weddings/{w}/headcount/stream", nil),
 		rc("GET", "/v1/weddings/{w}/audit", nil),
 		rc("POST", "/v1/weddings/{w}/campaigns", campaignBody(ids.e, ids.u)),
 		rc("GET", "/v1/weddings/{w}/campaigns", nil),

@@ -85,8 +85,9 @@ var routeDocs = map[string]routeDoc{
 	"POST /v1/weddings/{w}/units/{u}/link":   {summary: "A new link to the unit's own page, with a signed guest token (shown once; earlier links keep working until revoked). Default expiry 180 days.", request: "GuestLinkIn", response: "GuestLink", status: "201"},
 	"DELETE /v1/weddings/{w}/units/{u}/link": {summary: "Revoke every link of the unit.", status: "204"},
 
-	"GET /v1/weddings/{w}/headcount": {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
-	"GET /v1/weddings/{w}/audit":     {summary: "Who changed what, when, and what it replaced, newest first, over the wedding's whole life (not side_admin). Filters: unit, by (token id or root), kind, from (inclusive) and to (exclusive), RFC 3339; a filtered page may be short and still carry next.", response: "AuditList", query: []string{"limit", "before", "after", "unit", "by", "kind", "from", "to"}},
+	"GET /v1/weddings/{w}/headcount":        {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
+	"GET /v1/weddings/{w}/headcount/stream": {summary: "Server-Sent Events (text/event-stream): the headcount (as GET .../headcount, in the token's scope) at once, then again after each durable change that moves it; a comment every 15 s keeps it open. 429 past 1,000 streams a wedding or 10,000 an engine.", raw: true},
+	"GET /v1/weddings/{w}/audit":            {summary: "Who changed what, when, and what it replaced, newest first, over the wedding's whole life (not side_admin). Filters: unit, by (token id or root), kind, from (inclusive) and to (exclusive), RFC 3339; a filtered page may be short and still carry next.", response: "AuditList", query: []string{"limit", "before", "after", "unit", "by", "kind", "from", "to"}},
 }
 
 func obj(props map[string]any, required ...string) map[string]any {

@@ -128,6 +128,7 @@ func (s *Server) table() []*route {
 		{method: "DELETE", path: "/v1/weddings/{w}/units/{u}/link", access: member, handle: (*Server).revokeGuestLinks},
 
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
+		{method: "GET", path: "/v1/weddings/{w}/headcount/stream", access: member, handle: (*Server).headcountStream},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
 
 		{method: "GET", path: "/webhooks/whatsapp", access: public, handle: (*Server).verifyWebhook},
