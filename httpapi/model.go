@@ -406,6 +406,17 @@ func toAudit(c *domain.Change) auditJSON {
 	case c.AttentionResolved != nil:
 		d := map[string]any{"attention_id": c.AttentionResolved.ID, "dismissed": c.AttentionResolved.Dismissed}
 		a.Detail = d
+	case c.WebsiteSaved != nil:
+		ws := c.WebsiteSaved.Website
+		a.Detail = map[string]any{"title": ws.Title, "privacy": ws.Privacy.String(), "password_set": ws.Password != nil}
+	case c.WebsitePublished != nil:
+		a.Detail = map[string]any{"version": c.WebsitePublished.Version}
+	case c.GuestLinkIssued != nil:
+		// The link's id and unit, never its token.
+		a.Detail = map[string]any{"link_id": c.GuestLinkIssued.ID, "unit_id": c.GuestLinkIssued.UnitID,
+			"expires_at": jsonTime(c.GuestLinkIssued.ExpiresAt)}
+	case c.GuestLinksRevoked != nil:
+		a.Detail = map[string]string{"unit_id": c.GuestLinksRevoked.UnitID}
 	case c.ImportRecorded != nil:
 		im := c.ImportRecorded.Import
 		d := map[string]any{"import_id": im.ID, "name": im.Source, "format": im.Format, "rows": im.Rows, "created": im.Created,
