@@ -131,6 +131,13 @@ func (s *Server) table() []*route {
 		{method: "GET", path: "/v1/weddings/{w}/headcount/stream", access: member, handle: (*Server).headcountStream},
 		{method: "GET", path: "/v1/weddings/{w}/audit", access: member, handle: (*Server).audit},
 
+		// The guests' own pages (HTML; pages.go): the token in the path is
+		// the guest's access, checked by the handler.
+		{method: "GET", path: "/w/{slug}", access: public, handle: (*Server).sitePage},
+		{method: "POST", path: "/w/{slug}", access: public, handle: (*Server).sitePassword},
+		{method: "GET", path: "/w/{slug}/g/{token}", access: public, handle: (*Server).guestPage},
+		{method: "POST", path: "/w/{slug}/g/{token}/rsvp", access: public, handle: (*Server).guestRSVP},
+
 		{method: "GET", path: "/webhooks/whatsapp", access: public, handle: (*Server).verifyWebhook},
 		{method: "POST", path: "/webhooks/whatsapp", access: public, bodyLimit: s.cfg.WebhookBodyBytes, handle: (*Server).receiveWebhook},
 	}
