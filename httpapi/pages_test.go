@@ -212,6 +212,8 @@ func TestHTTP_PagesGuest(t *testing.T) {
 	}
 
 	form.Set("csrf", csrf)
+	// Another household's event in the form: not this page's, ignored.
+	form.Set("status_"+f.secret, "yes")
 	p = s.page(t, "POST", rsvp, form)
 	if p.status != 303 || !strings.Contains(p.header.Get("Location"), f.url) {
 		t.Fatalf("rsvp post: %d %v %s", p.status, p.header, p.body)
@@ -222,6 +224,14 @@ func TestHTTP_PagesGuest(t *testing.T) {
 	}
 	if a := got[f.pub]; a["status"] != "no" || a["headcount"] != float64(0) || a["source"] != "web" {
 		t.Errorf("the public event's answer: %v", a)
+	}
+	if _, ok := got[f.secret]; ok {
+		t.Errorf("an answer for an event the household is not invited to: %v", got)
+	}
+	for _, x := range s.must(200, "GET", "/v1/weddings/"+f.w+"/rsvps?unit="+f.other, f.owner, nil).items() {
+		if it, _ := x.(map[string]any); it["status"] != "pending" {
+			t.Errorf("the other household's answer changed: %v", it)
+		}
 	}
 	p = s.page(t, "GET", f.url+"?saved=1", nil)
 	if p.status != 200 || !strings.Contains(p.body, "answers are saved") || !strings.Contains(p.body, "yes (2 of 3)") {
@@ -246,6 +256,7 @@ func TestHTTP_PagesGuest(t *testing.T) {
 				pth, v = path+"/rsvp", url.Values{"csrf": {csrf}, "status_" + f.priv: {"no"}}
 			}
 			p := s.page(t, method, pth, v)
+			wantPageHeaders(t, p)
 			if p.status != 404 || strings.Contains(p.body, "script") || strings.Contains(p.body, "Mehendi") || strings.Contains(p.body, "Sangeet") {
 				t.Errorf("%s, %s: %d %s", name, method, p.status, p.body)
 			}
