@@ -246,11 +246,29 @@ func (s *Server) sitePassword(r *request) error {
 		return writePage(r.rc, fasthttp.StatusOK, "site.html", publicSite(info, site, events))
 	}
 	pw := string(r.rc.PostArgs().Peek("password"))
-	if pw == "" || len(pw) > 4*domain.MaxPasswordLen || !site.Password.Verify(pw) {
+	if pw == "" || len(pw) > 4*domain.MaxPasswordLen {
+		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", passwordPage{Title: site.Title, Wrong: true})
+	}
+	// A check costs a slow hash (PBKDF2, 600,000 rounds) and this route
+	// needs no token: at most passwordChecks run at once, engine-wide, so
+	// that guessing cannot take the CPU from everyone else.
+	select {
+	case s.passwordSlots <- struct{}{}:
+	default:
+		e := errorf(fasthttp.StatusTooManyRequests, "overloaded", "", "too many password checks at once; retry in a moment")
+		e.RetryAfter = 1
+		return e
+	}
+	ok = site.Password.Verify(pw)
+	<-s.passwordSlots
+	if !ok {
 		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", passwordPage{Title: site.Title, Wrong: true})
 	}
 	return writePage(r.rc, fasthttp.StatusOK, "site.html", publicSite(info, site, events))
 }
+
+// passwordChecks bounds the website password checks running at once.
+const passwordChecks = 2
 
 // guest checks the page's slug and token; ok false (and the polite 404
 // written) when they do not stand.

@@ -162,13 +162,15 @@ type Server struct {
 	// (Config.WebhookBodyBudgetBytes).
 	webhookBodies byteBudget
 	streams       streamHub // the headcount streams (stream.go)
+	// passwordSlots bounds the website password checks at once (pages.go).
+	passwordSlots chan struct{}
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
 // SetReady(true).
 func New(eng Engine, cfg Config) *Server {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, eng: eng, router: router.New(), probe: router.New(),
+	s := &Server{cfg: cfg, eng: eng, router: router.New(), probe: router.New(), passwordSlots: make(chan struct{}, passwordChecks),
 		probes:  sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }},
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
