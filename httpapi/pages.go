@@ -11,8 +11,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/skip2/go-qrcode"
 	"github.com/valyala/fasthttp"
 
 	"github.com/parinayaos/engine/domain"
@@ -136,6 +138,7 @@ type guestPage struct {
 	CSRF, Action             string
 	WhatsApp                 string
 	UPI                      template.URL
+	UPIQR                    template.URL // the UPI link's QR code, a data: PNG
 	Payee, Note              string
 	Registry                 []domain.RegistryLink
 	Error                    string
@@ -311,6 +314,47 @@ func upiLink(g domain.Gifts) template.URL {
 	return template.URL(u)
 }
 
+// The gifts block's QR code: upiQRSize px square, medium error correction.
+const (
+	upiQRSize = 256
+	upiQRMax  = 256 // links held by qrCache
+)
+
+// qrCache holds the QR codes of the UPI links (PNG data: URLs), by link:
+// the gifts rarely change. Bounded: past upiQRMax links it starts afresh.
+type qrCache struct {
+	mu sync.Mutex
+	m  map[string]template.URL
+}
+
+// upiQR is the QR code of link as a data: URL, "" when there is no link
+// or it cannot be encoded (the page keeps the link).
+func (s *Server) upiQR(link template.URL) template.URL {
+	if link == "" {
+		return ""
+	}
+	c := &s.qrs
+	c.mu.Lock()
+	q, ok := c.m[string(link)]
+	c.mu.Unlock()
+	if ok {
+		return q
+	}
+	png, err := qrcode.Encode(string(link), qrcode.Medium, upiQRSize)
+	if err != nil {
+		return ""
+	}
+	// Safe: a PNG we made, base64 under a fixed data: prefix.
+	q = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= upiQRMax {
+		c.m = make(map[string]template.URL)
+	}
+	c.m[string(link)] = q
+	c.mu.Unlock()
+	return q
+}
+
 func (s *Server) renderGuest(r *request, status int, t GuestToken, u *domain.Unit, now time.Time, msg string, saved bool) error {
 	info, site, events, err := s.siteOf(r, t.WeddingID)
 	if err != nil {
@@ -325,6 +369,7 @@ func (s *Server) renderGuest(r *request, status int, t GuestToken, u *domain.Uni
 			p.WhatsApp = "https://wa.me/" + strings.TrimPrefix(site.WhatsAppNumber, "+") + "?text=" + queryEscape(text)
 		}
 		p.UPI, p.Payee, p.Note, p.Registry = upiLink(site.Gifts), site.Gifts.Payee, site.Gifts.Note, site.Gifts.RegistryLinks
+		p.UPIQR = s.upiQR(p.UPI)
 	}
 	l := loc(info.Timezone)
 	for i := range events {

@@ -1,12 +1,18 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"html"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/skip2/go-qrcode"
 
 	"github.com/parinayaos/engine/httpapi"
 )
@@ -281,5 +287,64 @@ func TestHTTP_PagesGuest(t *testing.T) {
 	}
 	if a := answers()[f.priv]; a["status"] != "yes" {
 		t.Errorf("a refused post changed the answer: %v", a)
+	}
+}
+
+var upiQRRE = regexp.MustCompile(`<img src="data:image/png;base64,([^"]+)" width="256" height="256" alt="QR code to send a gift by UPI to Asha Rao: [^"]+">`)
+
+// The gifts block carries the QR code of its UPI link: an inline PNG, 256
+// px, with alt text, the same bytes as the link's own encoding (no QR
+// decoder at hand); none when the website has no UPI id.
+func TestHTTP_PagesGuestUPIQR(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	f := newPagesFixture(t, s, "pages-guest-qr")
+	const link = "upi://pay?pa=asha%40okaxis&pn=Asha%20Rao&cu=INR&tn=Blessings%20only"
+	want, err := qrcode.Encode(link, qrcode.Medium, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the second from the cache
+		p := s.page(t, "GET", f.url, nil)
+		if p.status != 200 {
+			t.Fatalf("guest page: %d %s", p.status, p.body)
+		}
+		wantPageHeaders(t, p)
+		m := upiQRRE.FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("no UPI QR img in %s", p.body)
+		}
+		b, err := base64.StdEncoding.DecodeString(html.UnescapeString(m[1])) // "+" is &#43; in an attribute
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("the QR is not a PNG: %v", err)
+		}
+		if r := img.Bounds(); r.Dx() != 256 || r.Dy() != 256 {
+			t.Errorf("QR of %v, want 256×256", r)
+		}
+		if !bytes.Equal(b, want) {
+			t.Errorf("the QR is not the encoding of %s", link)
+		}
+		if i == 0 {
+			t.Logf("QR PNG %d bytes (%d base64), page %d bytes", len(b), len(m[1]), len(p.body))
+		}
+		if len(p.body) > 20<<10 {
+			t.Errorf("a page of %d bytes with the QR, want well under 50 KB", len(p.body))
+		}
+	}
+
+	// No UPI id: neither link nor QR.
+	body := siteBody()
+	body["gifts"] = map[string]any{"registry_links": []any{map[string]any{"title": "Home", "url": "https://registry.example/a"}}}
+	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, body)
+	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
+	p := s.page(t, "GET", f.url, nil)
+	if p.status != 200 || !strings.Contains(p.body, "https://registry.example/a") {
+		t.Fatalf("guest page without UPI: %d %s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "upi://") || strings.Contains(p.body, "<img") {
+		t.Errorf("a UPI link or QR without a UPI id: %s", p.body)
 	}
 }

@@ -164,6 +164,7 @@ type Server struct {
 	streams       streamHub // the headcount streams (stream.go)
 	// passwordSlots bounds the website password checks at once (pages.go).
 	passwordSlots chan struct{}
+	qrs           qrCache // the gifts' UPI QR codes, by link (pages.go)
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
