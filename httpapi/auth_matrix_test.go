@@ -53,6 +53,10 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"GET /w/{slug}/g/{token}":       {want: [5]int{404, 404, 404, 404, 404}},
 		"POST /w/{slug}/g/{token}/rsvp": {body: "csrf=x&status_e1=yes", want: [5]int{404, 404, 404, 404, 404}},
 
+		// The admins' dashboard page and its script hold no data: anyone.
+		"GET /admin/{w}":                 pub,
+		"GET /admin/static/dashboard.js": pub,
+
 		"POST /v1/weddings":           root(map[string]any{"name": "Sneaky", "slug": "sneaky", "date": "2026-12-12"}),
 		"GET /v1/weddings":            root(nil),
 		"POST /v1/admin/snapshots":    root(map[string]any{}),

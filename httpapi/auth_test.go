@@ -107,7 +107,8 @@ func rootRoutes() []routeCase {
 
 var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "GET /openapi.json",
 	"GET /webhooks/whatsapp", "POST /webhooks/whatsapp",
-	"GET /w/{slug}", "POST /w/{slug}", "GET /w/{slug}/g/{token}", "POST /w/{slug}/g/{token}/rsvp"}
+	"GET /w/{slug}", "POST /w/{slug}", "GET /w/{slug}/g/{token}", "POST /w/{slug}/g/{token}/rsvp",
+	"GET /admin/{w}", "GET /admin/static/dashboard.js"}
 
 // authFixture is a wedding with an event, a unit invited to it with an
 // answer, and a token of every role.

@@ -137,6 +137,8 @@ func (s *Server) table() []*route {
 		{method: "POST", path: "/w/{slug}", access: public, handle: (*Server).sitePassword},
 		{method: "GET", path: "/w/{slug}/g/{token}", access: public, handle: (*Server).guestPage},
 		{method: "POST", path: "/w/{slug}/g/{token}/rsvp", access: public, handle: (*Server).guestRSVP},
+		{method: "GET", path: "/admin/{w}", access: public, handle: (*Server).dashboard},
+		{method: "GET", path: "/admin/static/dashboard.js", access: public, handle: (*Server).dashboardScript},
 
 		{method: "GET", path: "/webhooks/whatsapp", access: public, handle: (*Server).verifyWebhook},
 		{method: "POST", path: "/webhooks/whatsapp", access: public, bodyLimit: s.cfg.WebhookBodyBytes, handle: (*Server).receiveWebhook},
