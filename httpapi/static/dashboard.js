@@ -22,9 +22,22 @@
     });
   }
 
+  // denied: the token does not stand (401), or may not read this wedding
+  // (403; 404 is what a token of another wedding, or an unknown id, gets).
+  function denied(status) { return status === 401 || status === 403 || status === 404; }
+
+  // list reads one list; an error other than a denial leaves it empty
+  // with a note, so one failing list does not hide the others.
+  function list(path) {
+    return getJSON(path).catch(function (err) {
+      if (err && err.auth) { throw err; }
+      return { items: [], failed: true };
+    });
+  }
+
   function getJSON(path) {
     return authFetch(path).then(function (r) {
-      if (r.status === 401 || r.status === 403) { throw { auth: true, status: r.status }; }
+      if (denied(r.status)) { throw { auth: true, status: r.status }; }
       if (!r.ok) { throw { status: r.status }; }
       return r.json();
     });
@@ -81,22 +94,22 @@
 
   function loadLists() {
     return Promise.all([
-      getJSON("/units?limit=1000").catch(function () { return { items: [] }; }),
-      getJSON("/rsvps?status=pending&limit=200"),
-      getJSON("/campaigns"),
-      getJSON("/attention")
+      list("/units?limit=1000"),
+      list("/rsvps?status=pending&limit=200"),
+      list("/campaigns"),
+      list("/attention")
     ]).then(function (all) {
       (all[0].items || []).forEach(function (u) { unitNames[u.id] = u.name; });
       var pend = all[1].items || [];
-      fill($("pending"), pend, "Nobody to chase.", function (r) {
+      fill($("pending"), pend, all[1].failed ? "Could not load; retrying with the next change." : "Nobody to chase.", function (r) {
         return [unitNames[r.unit_id] || r.unit_id, eventNames[r.event_id] || r.event_id, n(r.seats)];
       });
       $("pending-more").hidden = !all[1].next;
-      fill($("campaigns"), all[2].items || [], "No campaigns yet.", function (c) {
+      fill($("campaigns"), all[2].items || [], all[2].failed ? "Could not load; retrying with the next change." : "No campaigns yet.", function (c) {
         return [c.kind ? c.kind + " " + c.id : c.id, c.state, n(c.total), n(c.sent), n(c.delivered),
           n(c.read), n(c.replied), n(c.failed)];
       });
-      fill($("attention"), all[3].items || [], "Nothing needs attention.", function (a) {
+      fill($("attention"), all[3].items || [], all[3].failed ? "Could not load; retrying with the next change." : "Nothing needs attention.", function (a) {
         return [unitNames[a.unit_id] || a.unit_id || "unknown", a.text, a.reason,
           a.received_at ? new Date(a.received_at).toLocaleString() : ""];
       });
@@ -131,7 +144,7 @@
     var mine = ctl;
     setStatus("connecting…", "muted");
     authFetch("/headcount/stream", mine.signal).then(function (r) {
-      if (r.status === 401 || r.status === 403) { throw { auth: true, status: r.status }; }
+      if (denied(r.status)) { throw { auth: true, status: r.status }; }
       if (!r.ok || !r.body) { throw { status: r.status }; }
       setStatus("live", "live");
       var reader = r.body.getReader();
