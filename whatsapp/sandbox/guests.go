@@ -3,10 +3,14 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
+	"weak"
 )
 
 // ReplyRequest is a guest's answer, for Reply and POST /sandbox/reply:
@@ -130,6 +134,7 @@ func (s *Sandbox) inboundLocked(digits, name string, now time.Time, m whMessage)
 	m.From = digits
 	m.ID = wamid(digits, true, rcp.received, s.draw("inbound", digits, rcp.received, 0))
 	m.Timestamp = strconv.FormatInt(now.Unix(), 10)
+	s.noteGuestLocked(digits, now, m)
 	if name == "" {
 		name = guestNames[s.draw("name", digits, 0, 0)%uint64(len(guestNames))]
 	}
@@ -238,4 +243,60 @@ func (s *Sandbox) matchLocked(digits string, r ReplyRequest) (whMessage, error) 
 		return whMessage{}, fmt.Errorf("%w: no message to %s has a list row %q", ErrNoMatch, maskPhone(digits), r.ListRow)
 	}
 	return whMessage{}, fmt.Errorf("%w: no message to %s to quote", ErrNoMatch, maskPhone(digits))
+}
+
+// guestSaid is a guest's message as the chat page (chat.go) shows it.
+type guestSaid struct {
+	At   time.Time
+	Text string
+	// after is how many messages the sandbox had accepted (all phones)
+	// when the guest sent it: it orders the chat.
+	after int
+}
+
+// guestLog holds what guests said, per sandbox and phone. It is kept
+// beside the Sandbox, keyed weakly, and dropped once the Sandbox is
+// garbage.
+var guestLog struct {
+	sync.Mutex
+	m map[weak.Pointer[Sandbox]]map[string][]guestSaid
+}
+
+// noteGuestLocked records a guest's message m for the chat page.
+func (s *Sandbox) noteGuestLocked(digits string, now time.Time, m whMessage) {
+	var text string
+	switch {
+	case m.Text != nil:
+		text = m.Text.Body
+	case m.Button != nil:
+		text = m.Button.Text
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		text = m.Interactive.ButtonReply.Title
+	case m.Interactive != nil && m.Interactive.ListReply != nil:
+		text = m.Interactive.ListReply.Title
+	}
+	key := weak.Make(s)
+	guestLog.Lock()
+	defer guestLog.Unlock()
+	if guestLog.m == nil {
+		guestLog.m = make(map[weak.Pointer[Sandbox]]map[string][]guestSaid)
+	}
+	phones := guestLog.m[key]
+	if phones == nil {
+		phones = make(map[string][]guestSaid)
+		guestLog.m[key] = phones
+		runtime.AddCleanup(s, func(k weak.Pointer[Sandbox]) {
+			guestLog.Lock()
+			defer guestLog.Unlock()
+			delete(guestLog.m, k)
+		}, key)
+	}
+	phones[digits] = append(phones[digits], guestSaid{At: now, Text: text, after: len(s.mu.records)})
+}
+
+// guestSaidLocked is what the guest of digits said, oldest first.
+func (s *Sandbox) guestSaidLocked(digits string) []guestSaid {
+	guestLog.Lock()
+	defer guestLog.Unlock()
+	return slices.Clone(guestLog.m[weak.Make(s)][digits])
 }

@@ -35,6 +35,8 @@ func (s *Sandbox) serve(ctx *fasthttp.RequestCtx) {
 		s.serveReply(ctx)
 	case ctx.IsGet() && path == "/sandbox/stats":
 		writeJSON(ctx, http.StatusOK, s.Stats())
+	case (ctx.IsGet() || ctx.IsPost()) && strings.HasPrefix(path, chatPrefix) && !strings.Contains(path[len(chatPrefix):], "/"):
+		s.serveChat(ctx, path[len(chatPrefix):])
 	default:
 		if id, ok := graphMessagesPath(path); ok && ctx.IsPost() {
 			s.serveSend(ctx, id)
