@@ -84,6 +84,8 @@ var routeDocs = map[string]routeDoc{
 	"GET /sandbox/messages":                               {summary: "Sandbox mode: what the sandbox accepted for a phone (?to=), oldest first.", raw: true, query: []string{"to", "limit", "after"}},
 	"GET /sandbox/stats":                                  {summary: "Sandbox mode: the sandbox's counters.", raw: true},
 	"POST /sandbox/reply":                                 {summary: "Sandbox mode: make a guest tap a button, pick a list row or type a reply.", raw: true},
+	"GET /sandbox/chat/{phone}":                           {summary: "Sandbox mode: the WhatsApp simulator (HTML): the conversation with a phone (E.164, '+' as %2B or left out) as the guest sees it, oldest first, its buttons and list rows as forms.", raw: true},
+	"POST /sandbox/chat/{phone}":                          {summary: "Sandbox mode: the simulator's forms (application/x-www-form-urlencoded: one of button, list_row, text): the guest replies through the sandbox (the signed webhook is delivered), then 303 to the page.", raw: true},
 
 	"PUT /v1/weddings/{w}/website":           {summary: "Set the wedding's website, all of it (root, owner, admin); a password (privacy password) is stored hashed and never answered.", request: "WebsiteIn", response: "Website"},
 	"GET /v1/weddings/{w}/website":           {summary: "The website's configuration (root, owner, admin); 404 until set.", response: "Website"},

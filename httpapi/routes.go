@@ -147,7 +147,9 @@ func (s *Server) table() []*route {
 		routes = append(routes,
 			&route{method: "GET", path: "/sandbox/messages", access: public, handle: (*Server).sandbox},
 			&route{method: "GET", path: "/sandbox/stats", access: public, handle: (*Server).sandbox},
-			&route{method: "POST", path: "/sandbox/reply", access: public, handle: (*Server).sandbox})
+			&route{method: "POST", path: "/sandbox/reply", access: public, handle: (*Server).sandbox},
+			&route{method: "GET", path: "/sandbox/chat/{phone}", access: public, handle: (*Server).sandbox},
+			&route{method: "POST", path: "/sandbox/chat/{phone}", access: public, handle: (*Server).sandbox})
 	}
 	return routes
 }
