@@ -3,14 +3,11 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
-	"weak"
 )
 
 // ReplyRequest is a guest's answer, for Reply and POST /sandbox/reply:
@@ -254,14 +251,6 @@ type guestSaid struct {
 	after int
 }
 
-// guestLog holds what guests said, per sandbox and phone. It is kept
-// beside the Sandbox, keyed weakly, and dropped once the Sandbox is
-// garbage.
-var guestLog struct {
-	sync.Mutex
-	m map[weak.Pointer[Sandbox]]map[string][]guestSaid
-}
-
 // noteGuestLocked records a guest's message m for the chat page.
 func (s *Sandbox) noteGuestLocked(digits string, now time.Time, m whMessage) {
 	var text string
@@ -275,28 +264,15 @@ func (s *Sandbox) noteGuestLocked(digits string, now time.Time, m whMessage) {
 	case m.Interactive != nil && m.Interactive.ListReply != nil:
 		text = m.Interactive.ListReply.Title
 	}
-	key := weak.Make(s)
-	guestLog.Lock()
-	defer guestLog.Unlock()
-	if guestLog.m == nil {
-		guestLog.m = make(map[weak.Pointer[Sandbox]]map[string][]guestSaid)
+	if rcp := s.mu.phones[digits]; rcp != nil {
+		rcp.said = append(rcp.said, guestSaid{At: now, Text: text, after: len(s.mu.records)})
 	}
-	phones := guestLog.m[key]
-	if phones == nil {
-		phones = make(map[string][]guestSaid)
-		guestLog.m[key] = phones
-		runtime.AddCleanup(s, func(k weak.Pointer[Sandbox]) {
-			guestLog.Lock()
-			defer guestLog.Unlock()
-			delete(guestLog.m, k)
-		}, key)
-	}
-	phones[digits] = append(phones[digits], guestSaid{At: now, Text: text, after: len(s.mu.records)})
 }
 
 // guestSaidLocked is what the guest of digits said, oldest first.
 func (s *Sandbox) guestSaidLocked(digits string) []guestSaid {
-	guestLog.Lock()
-	defer guestLog.Unlock()
-	return slices.Clone(guestLog.m[weak.Make(s)][digits])
+	if rcp := s.mu.phones[digits]; rcp != nil {
+		return slices.Clone(rcp.said)
+	}
+	return nil
 }

@@ -122,10 +122,11 @@ type record struct {
 
 // recipient is what the sandbox knows about one phone.
 type recipient struct {
-	records     []int     // indexes into mu.records, oldest first
-	sent        uint64    // messages accepted for it
-	received    uint64    // messages it sent
-	windowUntil time.Time // end of its 24-hour window (§7.4)
+	records     []int       // indexes into mu.records, oldest first
+	sent        uint64      // messages accepted for it
+	received    uint64      // messages it sent
+	windowUntil time.Time   // end of its 24-hour window (§7.4)
+	said        []guestSaid // what the guest sent, oldest first (the chat page)
 }
 
 // New returns a running Sandbox: its webhook workers are started.
