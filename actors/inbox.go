@@ -219,7 +219,7 @@ func (x *inbox) deliver(bodies []*body) bool {
 			if n.res.outcome != "" || n.cmd == nil {
 				continue // settled by routing alone
 			}
-			w := noteWedding(n)
+			w := n.wedding
 			if _, ok := byWedding[w]; !ok {
 				order = append(order, w)
 			}
@@ -311,15 +311,12 @@ func (e *Engine) toMailbox(wedding string, notes []*note, done func()) {
 	}
 }
 
-// noteWedding is the wedding a routed note goes to.
-func noteWedding(n *note) string { return n.wedding }
-
 // route reads one notification: the wedding and command it becomes, or
 // its outcome when it becomes none.
 func (x *inbox) route(n whatsapp.Notification) *note {
 	e := x.e
 	nt := &note{key: n.Key, kind: n.Kind.String()}
-	settle := func(outcome, why string) *note {
+	keep := func(outcome, why string) *note {
 		nt.res = noteResult{outcome: outcome, why: why}
 		return nt
 	}
@@ -334,7 +331,7 @@ func (x *inbox) route(n whatsapp.Notification) *note {
 				// Perhaps not yet: its send's answer may still be on its
 				// way (inbox_waiting.go).
 				nt.waitFor = st.WAMID
-				return settle("unroutable", nt.about+": no message of this engine has that wamid (yet)")
+				return keep("unroutable", nt.about+": no message of this engine has that wamid (yet)")
 			}
 			wedding, msgID = w, ""
 		}
@@ -355,29 +352,29 @@ func (x *inbox) route(n whatsapp.Notification) *note {
 		}
 		phone := x.phoneOf(waid, p.UserID)
 		if phone == "" {
-			return settle("unroutable", nt.about+": no phone the engine knows")
+			return keep("unroutable", nt.about+": no phone the engine knows")
 		}
 		wedding, err := e.db.WeddingByRecipient(phone)
 		if err != nil {
-			return settle("unroutable", nt.about+": the engine never messaged this phone")
+			return keep("unroutable", nt.about+": the engine never messaged this phone")
 		}
 		nt.wedding = wedding
 		nt.cmd = &domain.RecordPreference{Phone: phone, Value: strings.ToLower(p.Value), Category: p.Category, At: domain.At(p.Timestamp)}
 		return nt
 	}
-	return settle("ignored", "") // stored and counted: nothing to act on
+	return keep("ignored", "") // stored and counted: nothing to act on
 }
 
 // routeMessage routes a guest's message.
 func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 	e := x.e
 	nt.about = "message " + m.ID
-	settle := func(outcome, why string) *note {
+	keep := func(outcome, why string) *note {
 		nt.res = noteResult{outcome: outcome, why: why}
 		return nt
 	}
 	if m.Echo {
-		return settle("ignored", "") // the business's own message: never a guest's answer
+		return keep("ignored", "") // the business's own message: never a guest's answer
 	}
 	if m.From != "" && m.FromUserID != "" {
 		if err := e.db.RememberUser(m.FromUserID, m.From); err != nil {
@@ -385,7 +382,7 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 		}
 	}
 	if m.Forwarded {
-		return settle("kept", nt.about+": a forwarded message answers nothing")
+		return keep("kept", nt.about+": a forwarded message answers nothing")
 	}
 	payload := m.ButtonPayload // a template quick reply (§3.6)
 	if payload == "" {
@@ -395,7 +392,7 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 		wedding, msgID, answer, ok := e.parsePayload(payload)
 		status, count, eventID, known := parseAnswer(answer)
 		if !ok || !known {
-			return settle("unroutable", nt.about+": a button payload the engine did not sign")
+			return keep("unroutable", nt.about+": a button payload the engine did not sign")
 		}
 		nt.wedding = wedding
 		nt.cmd = &domain.RecordReply{MessageID: msgID, Answer: status, Count: count, EventID: eventID, At: x.sentAt(m),
@@ -409,30 +406,30 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 		// An edit is read again as a new reply, at its own time (an
 		// edited caption of a photo answers nothing, as the photo did not).
 		if text == "" {
-			return settle("kept", nt.about+" ("+m.Type+"): no text to read")
+			return keep("kept", nt.about+" ("+m.Type+"): no text to read")
 		}
 	case "reaction":
 		text, quoted = m.Emoji, m.ReactedTo
 		if text == "" {
-			return settle("ignored", "") // a reaction removed answers nothing
+			return keep("ignored", "") // a reaction removed answers nothing
 		}
 	case "revoke":
 		if phone == "" {
-			return settle("kept", nt.about+": a deleted message from an unknown sender")
+			return keep("kept", nt.about+": a deleted message from an unknown sender")
 		}
 		wedding, err := e.db.WeddingByRecipient(phone)
 		if err != nil {
-			return settle("unroutable", nt.about+": the engine never messaged this phone")
+			return keep("unroutable", nt.about+": the engine never messaged this phone")
 		}
 		nt.wedding = wedding
 		nt.cmd = &domain.FlagReply{Phone: phone, Text: "(deleted a message: " + m.RevokedID + ")",
 			Reason: "the guest deleted a message; no RSVP was changed", InboundID: m.ID, At: x.sentAt(m)}
 		return nt
 	default:
-		return settle("kept", nt.about+" ("+m.Type+"): answers nothing the engine reads")
+		return keep("kept", nt.about+" ("+m.Type+"): answers nothing the engine reads")
 	}
 	if phone == "" {
-		return settle("kept", nt.about+": no phone to answer for (a user id the engine has not seen with a phone)")
+		return keep("kept", nt.about+": no phone to answer for (a user id the engine has not seen with a phone)")
 	}
 	wedding := ""
 	if quoted != "" {
@@ -443,7 +440,7 @@ func (x *inbox) routeMessage(nt *note, m *whatsapp.InboundMessage) *note {
 	if wedding == "" {
 		w, err := e.db.WeddingByRecipient(phone)
 		if err != nil {
-			return settle("unroutable", nt.about+": the engine never messaged this phone")
+			return keep("unroutable", nt.about+": the engine never messaged this phone")
 		}
 		wedding, quoted = w, ""
 	}

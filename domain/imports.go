@@ -283,11 +283,7 @@ func (c *ImportContacts) decide(w *Wedding, m Meta) ([]Change, any, error) {
 		}
 	}
 	res.Record.Invalid = int32(len(res.Invalid))
-	changes, err := imp.changes(&res.Record)
-	if err != nil {
-		return nil, nil, err
-	}
-	return changes, res, nil
+	return imp.changes(&res.Record), res, nil
 }
 
 // importer is one import being decided.
@@ -601,7 +597,7 @@ func nameKey(n string) string { return strings.ToLower(strings.Join(strings.Fiel
 
 // changes are the import's changes: new and updated units, then the
 // import's record with its suggestions.
-func (imp *importer) changes(rec *ImportRecord) ([]Change, error) {
+func (imp *importer) changes(rec *ImportRecord) []Change {
 	var units []Unit
 	for _, u := range imp.order {
 		units = append(units, *u)
@@ -617,8 +613,7 @@ func (imp *importer) changes(rec *ImportRecord) ([]Change, error) {
 		imp.suggests[i].ID = imp.id + "s" + strconv.FormatInt(int64(i), 36)
 	}
 	rec.Suggestions = int32(len(imp.suggests))
-	changes = append(changes, Change{ImportRecorded: &ImportRecorded{Import: *rec, Suggestions: imp.suggests}})
-	return changes, nil
+	return append(changes, Change{ImportRecorded: &ImportRecorded{Import: *rec, Suggestions: imp.suggests}})
 }
 
 // ImportRecorded records an import and the merges it suggests.
