@@ -38,6 +38,8 @@
 //	                                     at(8) why-length(2) why body (inbox.go)
 //	"\x00secret/" name                  → 32 random bytes the engine keeps for
 //	                                     itself (secret.go)
+//	"\x00guest-keys"                   → the guest-token key ids, current
+//	                                     first (guestkeys.go)
 //	"\x00slugs-indexed"                → present once every wedding's slug is in
 //	                                     the index (new databases; older ones
 //	                                     after IndexSlugs)
