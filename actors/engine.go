@@ -168,7 +168,9 @@ type Engine struct {
 	inbox    *inbox
 	// payloadKey signs the engine's button payloads (payload.go).
 	payloadKey []byte
-	workers    sync.Map // *worker → struct{}: every campaign worker running
+	// guestKeys sign and verify the guests' links (guestkeys.go).
+	guestKeys guestKeys
+	workers   sync.Map // *worker → struct{}: every campaign worker running
 	// followUps are the replies' follow-ups being sent (followup.go);
 	// stopFollowUps ends them at Close.
 	followUps struct {
