@@ -309,7 +309,7 @@ func (r *runner) websiteCommand() domain.Command {
 	case 1:
 		return &domain.PublishWebsite{}
 	case 2, 3:
-		return &domain.IssueGuestLink{UnitID: r.unitID(), ExpiresAt: r.now + domain.Instant(r.pick(4)-1)*day}
+		return &domain.IssueGuestLink{UnitID: r.unitID(), ExpiresAt: r.now + domain.Instant(r.pick(4)-1)*day, Rotate: r.chance(1, 3)}
 	default:
 		return &domain.RevokeGuestLinks{UnitID: r.unitID()}
 	}
@@ -707,6 +707,18 @@ func (r *runner) check() error {
 			return fmt.Errorf("guest link %+v of a deleted unit or expiring before it was issued", l)
 		}
 	}
+	revoked := map[string]int{}
+	for _, l := range w.RevokedGuestLinks {
+		if w.Units[l.UnitID] == nil {
+			return fmt.Errorf("revoked guest link %+v of a deleted unit", l)
+		}
+		if slices.ContainsFunc(w.GuestLinks, func(o domain.GuestLink) bool { return o.ID == l.ID }) {
+			return fmt.Errorf("guest link %s both live and revoked", l.ID)
+		}
+		if revoked[l.UnitID]++; revoked[l.UnitID] > domain.MaxGuestLinksPerUnit {
+			return fmt.Errorf("unit %s keeps %d revoked links", l.UnitID, revoked[l.UnitID])
+		}
+	}
 	if w.Seq != uint64(len(r.journal)) || len(r.journal) > 0 && w.LastAt != r.journal[len(r.journal)-1].At {
 		return fmt.Errorf("seq %d last_at %d after %d changes", w.Seq, w.LastAt, len(r.journal))
 	}
@@ -865,6 +877,8 @@ func siteDiff(a, b *domain.Wedding) string {
 		return fmt.Sprintf("website %+v != %+v", a.Website, b.Website)
 	case !equalSlices(a.GuestLinks, b.GuestLinks):
 		return fmt.Sprintf("guest links %+v != %+v", a.GuestLinks, b.GuestLinks)
+	case !equalSlices(a.RevokedGuestLinks, b.RevokedGuestLinks):
+		return fmt.Sprintf("revoked guest links %+v != %+v", a.RevokedGuestLinks, b.RevokedGuestLinks)
 	}
 	return ""
 }

@@ -37,6 +37,10 @@ type Wedding struct {
 	Website *Website `msgpack:"ws,omitempty"`
 	// GuestLinks are the units' live links, oldest first (guestlinks.go).
 	GuestLinks []GuestLink `msgpack:"gl,omitempty"`
+	// RevokedGuestLinks are links revoked before they expired, kept for
+	// the admins' list until they expire (at most MaxGuestLinksPerUnit a
+	// unit), oldest first. None of them opens a page.
+	RevokedGuestLinks []GuestLink `msgpack:"rgl,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
 	// (one index, not two: a person-to-unit map cost 10% of a 1000-unit
