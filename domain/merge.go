@@ -298,6 +298,7 @@ func (w *Wedding) mergePeople(c *PeopleMerged) error {
 				mergeInvitation(&nk, inv)
 			}
 			delete(w.Units, du.ID)
+			w.dropGuestLinks(du.ID) // a household merged away has no page
 			unitOf[du.ID] = ku.ID
 		} else {
 			fixPrimary(&nd)

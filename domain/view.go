@@ -46,6 +46,7 @@ type viewStatic struct {
 	info   Info
 	labels []eventLabel
 	tokens map[[32]byte]Token
+	pages  *Pages
 }
 
 type eventLabel struct{ id, name string }
@@ -273,7 +274,7 @@ func (w *Wedding) View(prev *View) *View {
 func (w *Wedding) viewStatic() *viewStatic {
 	s := &viewStatic{of: w, ver: w.staticVer, info: w.Info,
 		labels: make([]eventLabel, len(w.Events)),
-		tokens: make(map[[32]byte]Token, len(w.Tokens))}
+		tokens: make(map[[32]byte]Token, len(w.Tokens)), pages: w.pages()}
 	for i := range w.Events {
 		s.labels[i] = eventLabel{id: w.Events[i].ID, name: w.Events[i].Name}
 	}

@@ -355,6 +355,7 @@ func (w *Wedding) applyWebsite(c *Change) error {
 		s := *w.Website
 		s.Version, s.PublishedAt = c.WebsitePublished.Version, c.At
 		w.Website = &s
+		w.Published = s.Copy()
 	}
 	return nil
 }

@@ -35,6 +35,11 @@ type Wedding struct {
 	Suggestions []MergeSuggestion `msgpack:"ms,omitempty"`
 	// Website is the website's configuration, nil until set (website.go).
 	Website *Website `msgpack:"ws,omitempty"`
+	// Published is the configuration as last published, which the guests'
+	// pages show: edits after a publish wait for the next one. Nil until
+	// the first publish, and in states written before it was kept (then
+	// Website, when its Version is set, stands for it).
+	Published *Website `msgpack:"wsp,omitempty"`
 	// GuestLinks are the units' live links, oldest first (guestlinks.go).
 	GuestLinks []GuestLink `msgpack:"gl,omitempty"`
 	// RevokedGuestLinks are links revoked before they expired, kept for
@@ -51,8 +56,9 @@ type Wedding struct {
 	keptBytes int
 	// wamids finds the campaign message Meta knows by a wamid.
 	wamids map[string]msgRef
-	// staticVer changes whenever Info, Events or Tokens do, so a published
-	// View can share its info, event names and token table with the next.
+	// staticVer changes whenever Info, Events, Tokens, the published
+	// website or the guest links do, so a published View can share its
+	// static part (info, event names, tokens, pages) with the next.
 	staticVer uint64
 }
 
@@ -159,6 +165,9 @@ func (w *Wedding) Apply(c *Change) error {
 	}
 	if err := w.apply(c); err != nil {
 		return fmt.Errorf("domain: apply %s seq %d: %w", c.Kind(), c.Seq, err)
+	}
+	if c.movesPages() {
+		w.staticVer++
 	}
 	w.Seq = c.Seq
 	w.LastAt = c.At
