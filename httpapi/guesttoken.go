@@ -132,28 +132,38 @@ func ParseGuestToken(keys GuestKeys, token string, now time.Time) (GuestToken, e
 // (ParseGuestToken), names the wedding the slug names, and its link is
 // kept in that wedding (not revoked, not expired, its unit there). It
 // returns the token's claims; a page then reads the unit as root
-// (domain.GetUnit{ID: t.UnitID}) and the events from the wedding's view.
+// (domain.GetUnit{ID: t.UnitID}) and the rest from the wedding's view.
 // Returns ErrGuestToken for every way a token fails, or the engine's
 // error when the wedding cannot be reached.
 func (s *Server) GuestLink(ctx context.Context, slug, token string, now time.Time) (GuestToken, error) {
+	t, _, err := s.guestLink(func() context.Context { return ctx }, slug, token, now)
+	return t, err
+}
+
+// guestLink is GuestLink, with the view the link was found in. The link
+// is checked in the wedding's published view, without asking its actor.
+func (s *Server) guestLink(ctx func() context.Context, slug, token string, now time.Time) (GuestToken, *domain.View, error) {
 	keys, ok := s.eng.(GuestKeys)
 	if !ok {
-		return GuestToken{}, ErrGuestToken
+		return GuestToken{}, nil, ErrGuestToken
 	}
 	t, err := ParseGuestToken(keys, token, now)
 	if err != nil {
-		return GuestToken{}, err
+		return GuestToken{}, nil, err
 	}
 	id, err := s.eng.WeddingBySlug(slug)
 	if err != nil || id != t.WeddingID {
-		return GuestToken{}, ErrGuestToken
+		return GuestToken{}, nil, ErrGuestToken
 	}
-	_, err = s.eng.Query(ctx, t.WeddingID, domain.Root, domain.CheckGuestLink{LinkID: t.LinkID, UnitID: t.UnitID, At: domain.At(now)})
+	v, err := s.viewWith(t.WeddingID, ctx)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return GuestToken{}, ErrGuestToken
+		return GuestToken{}, nil, ErrGuestToken
 	case err != nil:
-		return GuestToken{}, err
+		return GuestToken{}, nil, err
 	}
-	return t, nil
+	if _, ok := v.Pages().Link(t.LinkID, t.UnitID, domain.At(now)); !ok {
+		return GuestToken{}, nil, ErrGuestToken
+	}
+	return t, v, nil
 }

@@ -22,6 +22,10 @@ type httpMetrics struct {
 	handler  fasthttp.RequestHandler
 	// unmatched counts the router's 404 and 405 answers, by method.
 	unmatched map[string]*routeMetrics
+	// pageHit, pageKept and pageRender count the guests' pages served
+	// from the cache as they were, served from the cache after reading
+	// the household again, and rendered (pagecache.go).
+	pageHit, pageKept, pageRender prometheus.Counter
 }
 
 // unmatchedRoute is the route label of requests no route matched. Their
@@ -44,7 +48,12 @@ func newHTTPMetrics(reg *prometheus.Registry, eng Engine) *httpMetrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method", "status"}),
 	}
-	reg.MustRegister(m.requests, m.latency)
+	pages := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "parinaya_page_cache_total",
+		Help: "Guests' pages served: hit (cached, the wedding unchanged), kept (cached, the household read again and unchanged), render.",
+	}, []string{"outcome"})
+	m.pageHit, m.pageKept, m.pageRender = pages.WithLabelValues("hit"), pages.WithLabelValues("kept"), pages.WithLabelValues("render")
+	reg.MustRegister(m.requests, m.latency, pages)
 	m.unmatched = make(map[string]*routeMetrics, len(unmatchedMethods))
 	for _, method := range unmatchedMethods {
 		m.unmatched[method] = m.route(method, unmatchedRoute)

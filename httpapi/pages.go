@@ -66,8 +66,11 @@ func (s *Server) newCSRF(t GuestToken, now time.Time) string {
 	if !ok {
 		return ""
 	}
-	return csrfToken(key, t, now.Unix()/int64(csrfBucket/time.Second))
+	return csrfToken(key, t, csrfBucketOf(now))
 }
+
+// csrfBucketOf is now's CSRF time bucket.
+func csrfBucketOf(now time.Time) int64 { return now.Unix() / int64(csrfBucket/time.Second) }
 
 // checkCSRF reports whether got is the CSRF token of t for now's bucket or
 // the previous one (compared in constant time).
@@ -80,36 +83,68 @@ func (s *Server) checkCSRF(t GuestToken, got string, now time.Time) bool {
 	if !ok {
 		return false
 	}
-	b := now.Unix() / int64(csrfBucket/time.Second)
+	b := csrfBucketOf(now)
 	ok1 := hmac.Equal([]byte(csrfToken(key, t, b)), []byte(got))
 	ok2 := hmac.Equal([]byte(csrfToken(key, t, b-1)), []byte(got))
 	return ok1 || ok2
 }
 
-// writePage renders a page with the pages' security headers.
-func writePage(rc *fasthttp.RequestCtx, status int, name string, data any) error {
+// pageBase is what every page's layout reads.
+type pageBase struct {
+	Title string
+	L     *pageText
+	// Switch is this page in the other language ("" when it has no
+	// address of its own, as a form's answer).
+	Switch string
+}
+
+func newBase(rc *fasthttp.RequestCtx, l *pageText, title string) pageBase {
+	return pageBase{Title: title, L: l, Switch: string(rc.Path()) + "?lang=" + l.OtherLang}
+}
+
+// renderPage renders a page's template.
+func renderPage(name string, data any) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name, data); err != nil {
-		return err
+		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+// writeHTML writes a rendered page with the pages' security headers.
+func writeHTML(rc *fasthttp.RequestCtx, status int, body []byte) {
 	h := &rc.Response.Header
 	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Vary", "Accept-Language")
 	rc.SetContentType("text/html; charset=utf-8")
 	rc.SetStatusCode(status)
-	rc.SetBody(buf.Bytes())
+	rc.SetBody(body)
+}
+
+// writePage renders a page and writes it.
+func writePage(rc *fasthttp.RequestCtx, status int, name string, data any) error {
+	b, err := renderPage(name, data)
+	if err != nil {
+		return err
+	}
+	writeHTML(rc, status, b)
 	return nil
 }
 
-type notFoundPage struct{ Message string }
+type notFoundPage struct {
+	pageBase
+	Message string
+}
 
 // notFoundPage404 writes the polite page for anything that cannot be
 // shown: 404, nothing of the wedding in it.
 func notFoundPage404(rc *fasthttp.RequestCtx) error {
-	return writePage(rc, fasthttp.StatusNotFound, "notfound.html", notFoundPage{})
+	l := pageLang(rc)
+	return writePage(rc, fasthttp.StatusNotFound, "notfound.html", notFoundPage{pageBase: newBase(rc, l, l.NotFoundTitle)})
 }
 
 type pageEvent struct {
@@ -122,27 +157,30 @@ type pageEvent struct {
 }
 
 type sitePage struct {
-	Title, Couple, Story string
-	InviteOnly           bool
-	Events               []pageEvent
+	pageBase
+	Couple, Story string
+	InviteOnly    bool
+	Events        []pageEvent
 }
 
 type passwordPage struct {
-	Title string
-	Wrong bool
+	pageBase
+	Action string
+	Wrong  bool
 }
 
 type guestPage struct {
-	Title, Couple, Household string
-	Events                   []pageEvent
-	CSRF, Action             string
-	WhatsApp                 string
-	UPI                      template.URL
-	UPIQR                    template.URL // the UPI link's QR code, a data: PNG
-	Payee, Note              string
-	Registry                 []domain.RegistryLink
-	Error                    string
-	Saved                    bool
+	pageBase
+	Couple, Household string
+	Events            []pageEvent
+	CSRF, Action      string
+	WhatsApp          string
+	UPI               template.URL
+	UPIQR             template.URL // the UPI link's QR code, a data: PNG
+	Payee, Note       string
+	Registry          []domain.RegistryLink
+	Error             string
+	Saved             bool
 }
 
 // loc is the wedding's timezone, UTC when it cannot be read.
@@ -153,104 +191,107 @@ func loc(tz string) *time.Location {
 	return time.UTC
 }
 
-func eventWhen(e *domain.Event, l *time.Location) string {
-	s := e.StartsAt.Time().In(l).Format("Mon 2 Jan 2006, 3:04 PM")
+func eventWhen(e *domain.Event, l *time.Location, t *pageText) string {
+	s := t.When(e.StartsAt.Time().In(l))
 	if e.HasEnd() {
 		s += " – " + e.EndsAt.Time().In(l).Format("3:04 PM")
 	}
 	return s
 }
 
-// siteOf reads a wedding's info, website (nil when none) and events, as
-// the engine.
-func (s *Server) siteOf(r *request, wid string) (domain.Info, *domain.Website, []domain.Event, error) {
-	ctx := r.context()
-	iv, err := s.eng.Query(ctx, wid, domain.Root, domain.GetWedding{})
-	if err != nil {
-		return domain.Info{}, nil, nil, err
-	}
-	wv, err := s.eng.Query(ctx, wid, domain.Root, domain.GetWebsite{})
-	if err != nil {
-		return domain.Info{}, nil, nil, err
-	}
-	ev, err := s.eng.Query(ctx, wid, domain.Root, domain.ListEvents{})
-	if err != nil {
-		return domain.Info{}, nil, nil, err
-	}
-	site, _ := wv.(*domain.Website)
-	events, _ := ev.([]domain.Event)
-	return iv.(domain.Info), site, events, nil
-}
-
-// publishedSite finds the published website of {slug}; ok false for an
-// unknown slug or a site not published.
-func (s *Server) publishedSite(r *request) (domain.Info, *domain.Website, []domain.Event, bool, error) {
+// publishedSite is the published website of {slug} and the wedding's
+// view; ok false for an unknown slug or a site never published.
+func (s *Server) publishedSite(r *request) (*domain.View, bool, error) {
 	wid, err := s.eng.WeddingBySlug(r.param("slug"))
 	if err != nil {
-		return domain.Info{}, nil, nil, false, nil
+		return nil, false, nil
 	}
-	info, site, events, err := s.siteOf(r, wid)
+	v, err := s.view(r, wid)
 	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Info{}, nil, nil, false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return domain.Info{}, nil, nil, false, err
+		return nil, false, err
 	}
-	if site == nil || site.Version == 0 {
-		return domain.Info{}, nil, nil, false, nil
+	if v.Pages().Site() == nil {
+		return nil, false, nil
 	}
-	return info, site, events, true, nil
+	return v, true, nil
 }
 
-func publicSite(info domain.Info, site *domain.Website, events []domain.Event) sitePage {
-	p := sitePage{Title: site.Title, Couple: site.Couple, Story: site.Story}
+func (s *Server) publicSite(rc *fasthttp.RequestCtx, l *pageText, pg *domain.Pages) sitePage {
+	site := pg.Site()
+	p := sitePage{pageBase: newBase(rc, l, site.Title), Couple: site.Couple, Story: site.Story}
 	if site.Privacy == domain.PrivacyInviteOnly {
 		p.InviteOnly, p.Story = true, ""
 		return p
 	}
-	l := loc(info.Timezone)
+	tz := loc(pg.Info().Timezone)
+	events := pg.Events()
 	for i := range events {
 		e := &events[i]
 		if e.Visibility != domain.Public {
 			continue
 		}
-		p.Events = append(p.Events, pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, l), Venue: e.Venue})
+		p.Events = append(p.Events, pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, tz, l), Venue: e.Venue})
 	}
 	return p
 }
 
-// sitePage serves GET /w/{slug}.
+// sitePage serves GET /w/{slug}: the site, or its password form, from the
+// cache while the site, its events and the wedding's info are the same.
 func (s *Server) sitePage(r *request) error {
-	info, site, events, ok, err := s.publishedSite(r)
+	v, ok, err := s.publishedSite(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return notFoundPage404(r.rc)
 	}
-	if site.Privacy == domain.PrivacyPassword {
-		return writePage(r.rc, fasthttp.StatusOK, "password.html", passwordPage{Title: site.Title})
+	l := pageLang(r.rc)
+	k := pageKey{wedding: v.WeddingID, lang: l.Lang}
+	if c := s.pages.get(k); c != nil && c.edition == v.Edition() {
+		s.metrics.pageHit.Inc()
+		writeHTML(r.rc, c.status, c.body)
+		return nil
 	}
-	return writePage(r.rc, fasthttp.StatusOK, "site.html", publicSite(info, site, events))
+	s.metrics.pageRender.Inc()
+	pg := v.Pages()
+	var body []byte
+	if pg.Site().Privacy == domain.PrivacyPassword {
+		body, err = renderPage("password.html", passwordPage{pageBase: newBase(r.rc, l, pg.Site().Title), Action: string(r.rc.Path())})
+	} else {
+		body, err = renderPage("site.html", s.publicSite(r.rc, l, pg))
+	}
+	if err != nil {
+		return err
+	}
+	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, status: fasthttp.StatusOK, body: body})
+	writeHTML(r.rc, fasthttp.StatusOK, body)
+	return nil
 }
 
 // sitePassword serves POST /w/{slug}: the password form's answer, the
 // site itself when the password is right (no session: the form answers
 // the page).
 func (s *Server) sitePassword(r *request) error {
-	info, site, events, ok, err := s.publishedSite(r)
+	v, ok, err := s.publishedSite(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return notFoundPage404(r.rc)
 	}
+	l := pageLang(r.rc)
+	pg := v.Pages()
+	site := pg.Site()
 	if site.Privacy != domain.PrivacyPassword {
-		return writePage(r.rc, fasthttp.StatusOK, "site.html", publicSite(info, site, events))
+		return writePage(r.rc, fasthttp.StatusOK, "site.html", s.publicSite(r.rc, l, pg))
 	}
+	wrong := passwordPage{pageBase: newBase(r.rc, l, site.Title), Action: string(r.rc.Path()), Wrong: true}
 	pw := string(r.rc.PostArgs().Peek("password"))
 	if pw == "" || len(pw) > 4*domain.MaxPasswordLen {
-		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", passwordPage{Title: site.Title, Wrong: true})
+		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", wrong)
 	}
 	// A check costs a slow hash (PBKDF2, 600,000 rounds) and this route
 	// needs no token: at most passwordChecks run at once, engine-wide, so
@@ -265,36 +306,42 @@ func (s *Server) sitePassword(r *request) error {
 	ok = site.Password.Verify(pw)
 	<-s.passwordSlots
 	if !ok {
-		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", passwordPage{Title: site.Title, Wrong: true})
+		return writePage(r.rc, fasthttp.StatusForbidden, "password.html", wrong)
 	}
-	return writePage(r.rc, fasthttp.StatusOK, "site.html", publicSite(info, site, events))
+	return writePage(r.rc, fasthttp.StatusOK, "site.html", s.publicSite(r.rc, l, pg))
 }
 
 // passwordChecks bounds the website password checks running at once.
 const passwordChecks = 2
 
-// guest checks the page's slug and token; ok false (and the polite 404
-// written) when they do not stand.
-func (s *Server) guest(r *request, now time.Time) (GuestToken, *domain.Unit, bool, error) {
-	t, err := s.GuestLink(r.context(), r.param("slug"), r.param("token"), now)
+// guestView checks the page's slug and token; ok false (and the polite
+// 404 written) when they do not stand.
+func (s *Server) guestView(r *request, now time.Time) (GuestToken, *domain.View, bool, error) {
+	t, v, err := s.guestLink(r.context, r.param("slug"), r.param("token"), now)
 	if errors.Is(err, ErrGuestToken) {
 		return GuestToken{}, nil, false, notFoundPage404(r.rc)
 	}
 	if err != nil {
 		return GuestToken{}, nil, false, err
 	}
+	return t, v, true, nil
+}
+
+// guestUnit reads the token's household from the wedding (as the engine);
+// ok false (and the polite 404 written) when it is gone.
+func (s *Server) guestUnit(r *request, t GuestToken) (*domain.Unit, bool, error) {
 	uv, err := s.eng.Query(r.context(), t.WeddingID, domain.Root, domain.GetUnit{ID: t.UnitID})
 	if errors.Is(err, domain.ErrNotFound) {
-		return GuestToken{}, nil, false, notFoundPage404(r.rc)
+		return nil, false, notFoundPage404(r.rc)
 	}
 	if err != nil {
-		return GuestToken{}, nil, false, err
+		return nil, false, err
 	}
 	u, ok := uv.(domain.Unit)
 	if !ok {
-		return GuestToken{}, nil, false, errors.New("httpapi: GetUnit answered no unit")
+		return nil, false, errors.New("httpapi: GetUnit answered no unit")
 	}
-	return t, &u, true, nil
+	return &u, true, nil
 }
 
 // queryEscape escapes a query value with spaces as %20 (not "+", which
@@ -355,47 +402,92 @@ func (s *Server) upiQR(link template.URL) template.URL {
 	return q
 }
 
-func (s *Server) renderGuest(r *request, status int, t GuestToken, u *domain.Unit, now time.Time, msg string, saved bool) error {
-	info, site, events, err := s.siteOf(r, t.WeddingID)
-	if err != nil {
-		return err
-	}
-	p := guestPage{Title: info.Name, Household: u.Name, CSRF: s.newCSRF(t, now),
-		Action: "/w/" + r.param("slug") + "/g/" + r.param("token") + "/rsvp", Error: msg, Saved: saved}
-	if site != nil && site.Version > 0 {
+// guestPath is the household's page's address.
+func guestPath(r *request) string { return "/w/" + r.param("slug") + "/g/" + r.param("token") }
+
+func (s *Server) renderGuest(r *request, l *pageText, v *domain.View, t GuestToken, u *domain.Unit, now time.Time, msg string, saved bool) ([]byte, error) {
+	pg := v.Pages()
+	info := pg.Info()
+	p := guestPage{pageBase: newBase(r.rc, l, info.Name), Household: u.Name, CSRF: s.newCSRF(t, now),
+		Action: guestPath(r) + "/rsvp", Error: msg, Saved: saved}
+	p.Switch = guestPath(r) + "?lang=" + l.OtherLang
+	if site := pg.Site(); site != nil {
 		p.Title, p.Couple = site.Title, site.Couple
 		if site.WhatsAppNumber != "" {
-			text := "Namaste! This is " + u.Name + " about " + site.Title + "."
-			p.WhatsApp = "https://wa.me/" + strings.TrimPrefix(site.WhatsAppNumber, "+") + "?text=" + queryEscape(text)
+			p.WhatsApp = "https://wa.me/" + strings.TrimPrefix(site.WhatsAppNumber, "+") + "?text=" + queryEscape(l.WhatsAppText(u.Name, site.Title))
 		}
 		p.UPI, p.Payee, p.Note, p.Registry = upiLink(site.Gifts), site.Gifts.Payee, site.Gifts.Note, site.Gifts.RegistryLinks
 		p.UPIQR = s.upiQR(p.UPI)
 	}
-	l := loc(info.Timezone)
+	tz := loc(info.Timezone)
+	events := pg.Events()
 	for i := range events {
 		e := &events[i]
 		inv := u.Invitation(e.ID)
 		if inv == nil {
 			continue
 		}
-		pe := pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, l), Venue: e.Venue, Seats: inv.Seats,
+		pe := pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, tz, l), Venue: e.Venue, Seats: inv.Seats,
 			Status: inv.RSVP.Status.String(), Headcount: inv.RSVP.Headcount, Answered: inv.RSVP.Status != domain.Pending, Value: inv.Seats}
 		if inv.RSVP.Status == domain.Yes && inv.RSVP.Headcount > 0 {
 			pe.Value = inv.RSVP.Headcount
 		}
 		p.Events = append(p.Events, pe)
 	}
-	return writePage(r.rc, status, "guest.html", p)
+	return renderPage("guest.html", p)
 }
 
-// guestPage serves GET /w/{slug}/g/{token}.
+// guestPage serves GET /w/{slug}/g/{token}, from the cache when it can
+// (see pagecache.go): while the wedding's view is the one the page was
+// made from, without asking the wedding anything; after it moved, with
+// one read of the household.
 func (s *Server) guestPage(r *request) error {
 	now := time.Now()
-	t, u, ok, err := s.guest(r, now)
+	t, v, ok, err := s.guestView(r, now)
 	if !ok {
 		return err
 	}
-	return s.renderGuest(r, fasthttp.StatusOK, t, u, now, "", string(r.rc.QueryArgs().Peek("saved")) == "1")
+	l := pageLang(r.rc)
+	if string(r.rc.QueryArgs().Peek("saved")) == "1" {
+		// Right after a post: not cached, it says "saved".
+		u, ok, err := s.guestUnit(r, t)
+		if !ok {
+			return err
+		}
+		body, err := s.renderGuest(r, l, v, t, u, now, "", true)
+		if err != nil {
+			return err
+		}
+		writeHTML(r.rc, fasthttp.StatusOK, body)
+		return nil
+	}
+	k := pageKey{wedding: t.WeddingID, scope: t.LinkID, lang: l.Lang, bucket: csrfBucketOf(now)}
+	c := s.pages.get(k)
+	if c != nil && c.edition == v.Edition() && c.seq == v.Seq {
+		s.metrics.pageHit.Inc()
+		writeHTML(r.rc, c.status, c.body)
+		return nil
+	}
+	u, ok, err := s.guestUnit(r, t)
+	if !ok {
+		return err
+	}
+	tag := unitTag(u)
+	if c != nil && c.edition == v.Edition() && c.unit == tag {
+		// The wedding moved, this household did not: the page stands.
+		s.metrics.pageKept.Inc()
+		s.pages.put(k, &cachedPage{edition: c.edition, seq: v.Seq, unit: tag, status: c.status, body: c.body})
+		writeHTML(r.rc, c.status, c.body)
+		return nil
+	}
+	s.metrics.pageRender.Inc()
+	body, err := s.renderGuest(r, l, v, t, u, now, "", false)
+	if err != nil {
+		return err
+	}
+	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, unit: tag, status: fasthttp.StatusOK, body: body})
+	writeHTML(r.rc, fasthttp.StatusOK, body)
+	return nil
 }
 
 // guestRSVP serves POST /w/{slug}/g/{token}/rsvp: the fallback RSVP form.
@@ -403,31 +495,47 @@ func (s *Server) guestPage(r *request) error {
 // SetRSVP as the engine (guests have no principal), source web.
 func (s *Server) guestRSVP(r *request) error {
 	now := time.Now()
-	t, u, ok, err := s.guest(r, now)
+	t, v, ok, err := s.guestView(r, now)
+	if !ok {
+		return err
+	}
+	u, ok, err := s.guestUnit(r, t)
 	if !ok {
 		return err
 	}
 	args := r.rc.PostArgs()
+	l := pageLang(r.rc)
+	if lv, ok := pageTexts[string(args.Peek("lang"))]; ok {
+		l = lv
+	}
 	if !s.checkCSRF(t, string(args.Peek("csrf")), now) {
-		return writePage(r.rc, fasthttp.StatusForbidden, "notfound.html",
-			notFoundPage{Message: "This form has expired. Please open your link again and answer once more."})
+		p := notFoundPage{pageBase: newBase(r.rc, l, l.NotFoundTitle), Message: l.FormExpired}
+		p.Switch = ""
+		return writePage(r.rc, fasthttp.StatusForbidden, "notfound.html", p)
+	}
+	again := func(msg string) error {
+		body, err := s.renderGuest(r, l, v, t, u, now, msg, false)
+		if err != nil {
+			return err
+		}
+		writeHTML(r.rc, fasthttp.StatusBadRequest, body)
+		return nil
 	}
 	var cmds []*domain.SetRSVP
 	for _, inv := range u.Invitations {
-		v := string(args.Peek("status_" + inv.EventID))
-		if v == "" {
+		val := string(args.Peek("status_" + inv.EventID))
+		if val == "" {
 			continue
 		}
-		st, ok := domain.ParseRSVPStatus(v)
+		st, ok := domain.ParseRSVPStatus(val)
 		if !ok || st == domain.Pending {
-			return s.renderGuest(r, fasthttp.StatusBadRequest, t, u, now, "Please choose yes, no or maybe.", false)
+			return again(l.ChooseAnswer)
 		}
 		cmd := &domain.SetRSVP{UnitID: u.ID, EventID: inv.EventID, Status: st, Source: domain.SourceWeb, AnsweredAt: domain.At(now)}
 		if hv := strings.TrimSpace(string(args.Peek("headcount_" + inv.EventID))); st == domain.Yes && hv != "" {
 			n, err := strconv.Atoi(hv)
 			if err != nil || n < 1 || n > int(inv.Seats) {
-				return s.renderGuest(r, fasthttp.StatusBadRequest, t, u, now,
-					"Please give how many of you will come: 1 to "+strconv.Itoa(int(inv.Seats))+".", false)
+				return again(l.CountRange(inv.Seats))
 			}
 			hc := int32(n)
 			cmd.Headcount = &hc
@@ -441,6 +549,6 @@ func (s *Server) guestRSVP(r *request) error {
 	}
 	r.rc.Response.Header.Set("Referrer-Policy", "no-referrer")
 	r.rc.Response.Header.Set("Cache-Control", "no-store")
-	r.rc.Redirect("/w/"+r.param("slug")+"/g/"+r.param("token")+"?saved=1", fasthttp.StatusSeeOther)
+	r.rc.Redirect(guestPath(r)+"?saved=1&lang="+l.Lang, fasthttp.StatusSeeOther)
 	return nil
 }

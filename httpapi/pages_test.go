@@ -130,10 +130,17 @@ func TestHTTP_PagesWebsite(t *testing.T) {
 		}
 	}
 
-	// invite_only: a page without events or story.
+	// An edit shows only once published: guests see the published
+	// version, whatever the admins are drafting.
 	b := siteBody()
 	b["privacy"] = "invite_only"
 	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
+	if p := s.page(t, "GET", "/w/pages-site", nil); p.status != 200 || !strings.Contains(p.body, "Sangeet Night") {
+		t.Fatalf("an unpublished edit shows: %d %s", p.status, p.body)
+	}
+
+	// invite_only: a page without events or story.
+	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
 	p = s.page(t, "GET", "/w/pages-site", nil)
 	if p.status != 200 || strings.Contains(p.body, "Sangeet") || strings.Contains(p.body, "Goa") || !strings.Contains(p.body, "invited guests") {
 		t.Fatalf("invite_only site: %d %s", p.status, p.body)
@@ -143,6 +150,7 @@ func TestHTTP_PagesWebsite(t *testing.T) {
 	// the right one answers the site.
 	b["privacy"], b["password"] = "password", "shaadi-2026"
 	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
+	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
 	p = s.page(t, "GET", "/w/pages-site", nil)
 	if p.status != 200 || strings.Contains(p.body, "Sangeet") || !strings.Contains(p.body, `type="password"`) {
 		t.Fatalf("password site: %d %s", p.status, p.body)

@@ -100,6 +100,9 @@ type Config struct {
 	// could be held. A webhook whose body does not fit now gets 429 with
 	// Retry-After (Meta retries), its body unread.
 	WebhookBodyBudgetBytes int
+	// PageCacheBytes bounds the guests' rendered pages kept in memory
+	// (pagecache.go; default 64 MiB; negative: none kept).
+	PageCacheBytes int
 	// Sandbox, when set, serves the sandbox's /sandbox/ routes (sandbox
 	// mode).
 	Sandbox fasthttp.RequestHandler
@@ -124,6 +127,9 @@ func (c Config) withDefaults() Config {
 	// A body the route takes must fit in an empty budget, or it could
 	// never be taken.
 	c.WebhookBodyBudgetBytes = max(c.WebhookBodyBudgetBytes, c.WebhookBodyBytes)
+	if c.PageCacheBytes == 0 {
+		c.PageCacheBytes = DefaultPageCacheBytes
+	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
@@ -164,7 +170,8 @@ type Server struct {
 	streams       streamHub // the headcount streams (stream.go)
 	// passwordSlots bounds the website password checks at once (pages.go).
 	passwordSlots chan struct{}
-	qrs           qrCache // the gifts' UPI QR codes, by link (pages.go)
+	qrs           qrCache   // the gifts' UPI QR codes, by link (pages.go)
+	pages         pageCache // rendered guests' pages (pagecache.go)
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
@@ -176,6 +183,7 @@ func New(eng Engine, cfg Config) *Server {
 		reqBase: strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-"}
 	s.metrics = newHTTPMetrics(cfg.Registry, eng)
 	s.webhookBodies.max = cfg.WebhookBodyBudgetBytes
+	s.pages.budget = cfg.PageCacheBytes
 	// Exact paths only: a redirect would answer an API client with an empty
 	// 301 body instead of the error shape every client expects.
 	s.router.RedirectTrailingSlash = false
