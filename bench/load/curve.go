@@ -146,6 +146,8 @@ type curveSpec struct {
 	// means no baseline (its figures stay zero, the ratios 0) and note
 	// says why.
 	start func(env *Env) (m baselineFunc, stop func(), note string, err error)
+	// points are the curve's connections; nil: env.Curve (--curve).
+	points []int
 }
 
 type baselineFunc func(ctx context.Context, conns int, plan pointPlan, p *Progress) (Result, error)
@@ -164,7 +166,11 @@ func runCurve(ctx context.Context, env *Env, spec curveSpec) ([]ScenarioResult, 
 	curve := &Curve{Engine: spec.engine, Baseline: spec.baseline, PointSeconds: plan.dur.Seconds(),
 		WarmupSeconds: plan.warm.Seconds(), Note: note, Points: []CurvePoint{}}
 	sr := ScenarioResult{Name: spec.name, Mode: "closed", Curve: curve}
-	for i, conns := range env.Curve {
+	points := spec.points
+	if len(points) == 0 {
+		points = env.Curve
+	}
+	for i, conns := range points {
 		if ctx.Err() != nil {
 			break
 		}

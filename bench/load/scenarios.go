@@ -216,6 +216,30 @@ var Scenarios = []*Scenario{
 		Run: runExport,
 	},
 	{
+		Name: "guest-page",
+		Description: "Guests' own pages and live dashboards (issue 14), on a 1,000-household wedding (provisioned for it when the " +
+			"run's are smaller; the run's own with --quick) whose website is set and published, with a guest link for 200 " +
+			"households (20 with --quick). This result: a load curve at 16 and 64 connections (not --curve): closed loop GET " +
+			"/w/{slug}/g/{token} over the links, every answer checked (200, text/html, the household's name), each point beside a " +
+			"bare fasthttp handler answering the bytes and headers of one of those pages, measured just before it with the same " +
+			"client: the ceiling. /dashboards: 100 SSE clients (10) on the headcount stream while 200 RSVP overrides (20), one " +
+			"every 25 ms, each move the headcount: from each write's 200 to each dashboard reading an event with its seq; a write " +
+			"a dashboard never got is an error. /dashboards/writes: those writes.",
+		Targets: []Target{
+			{Name: "guest pages at 16 connections vs the same bytes from a bare fasthttp handler", Source: "issue 14",
+				Metric: "ceiling_ratio", Conns: 16, Op: ">=", Want: 0.5},
+			{Name: "guest pages at 64 connections vs the same bytes from a bare fasthttp handler", Source: "issue 14",
+				Metric: "ceiling_ratio", Conns: 64, Op: ">=", Want: 0.5},
+			{Name: "guest pages: every answer a 200 with the household's page", Source: "this tool", Metric: "errors", Op: "<=", Want: 0},
+			{Name: "RSVP's 200 to every open dashboard p99", Source: "issue 14", Result: "guest-page/dashboards",
+				Metric: "p99_ms", Op: "<", Want: guestPageDashboardP99, Unit: "ms"},
+			{Name: "every dashboard got every change", Source: "issue 14", Result: "guest-page/dashboards", Metric: "errors", Op: "<=", Want: 0},
+			{Name: "RSVP writes beside the dashboards: no errors", Source: "this tool", Result: "guest-page/dashboards/writes",
+				Metric: "errors", Op: "<=", Want: 0},
+		},
+		Run: runGuestPage,
+	},
+	{
 		Name: "whatsapp-campaign",
 		Description: "Invite campaigns through the WhatsApp sandbox, on engines this tool starts in-process (one per rate, weddings " +
 			"of their own, every primary contact opted in); not run against --url. Pacing (this result): a campaign to 1,000 " +
