@@ -50,11 +50,14 @@
     return td;
   }
 
-  function fill(tbody, rows, empty, columns) {
+  // fill writes one row per item; mark, when given, adds the row's stable
+  // hooks (data-* attributes, for tests and tools; never shown).
+  function fill(tbody, rows, empty, columns, mark) {
     var frag = document.createDocumentFragment();
     rows.forEach(function (row) {
       var tr = document.createElement("tr");
       columns(row).forEach(function (v) { cell(tr, v); });
+      if (mark) { mark(tr, row); }
       frag.appendChild(tr);
     });
     if (rows.length === 0) {
@@ -69,6 +72,10 @@
 
   function n(v) { return typeof v === "number" ? v : 0; }
 
+  // EVENT_FIELDS name the cells of an event's row, in order (data-field).
+  var EVENT_FIELDS = ["name", "yes_units", "yes_headcount", "no_units", "maybe_units",
+    "pending_units", "invited_units", "invited_seats"];
+
   function renderHeadcount(h) {
     var events = Array.isArray(h.events) ? h.events : [];
     var t = { yu: 0, yh: 0, no: 0, mb: 0, pe: 0, seats: 0 };
@@ -80,6 +87,9 @@
     fill($("events"), events, "No events yet.", function (e) {
       return [e.name, n(e.yes_units), n(e.yes_headcount), n(e.no_units), n(e.maybe_units),
         n(e.pending_units), n(e.invited_units), n(e.invited_seats)];
+    }, function (tr, e) {
+      tr.setAttribute("data-event-id", String(e.event_id));
+      EVENT_FIELDS.forEach(function (f, i) { tr.children[i].setAttribute("data-field", f); });
     });
     var totals = h.totals || {};
     $("t-yes-units").textContent = String(t.yu);
