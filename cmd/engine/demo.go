@@ -37,6 +37,9 @@ type DemoWedding struct {
 	Events      int
 	Invitations int // unit × event pairs
 	Answered    int // invitations whose RSVP is not pending
+	// Pages are the demo's website, a household's page and the
+	// simulator's conversation (seedDemoPages); zero when not made.
+	Pages DemoPages
 }
 
 // ist is India Standard Time (no daylight saving), the demo wedding's zone.
@@ -540,6 +543,20 @@ Try:
 
 `, d.ID, d.Units, d.People, d.Events, d.Invitations, d.Answered,
 		d.OwnerToken, d.OwnerToken, wb, wb, wb, wb, wb, wb, wb)
+	if p := d.Pages; p.Site != "" {
+		fmt.Fprintf(w, `Open in a browser:
+  the wedding website:      %s%s
+  %s's own page (their functions, an RSVP form, gifts):
+                            %s%s
+  the admins' dashboard:    %s%s   (paste the owner token above once)
+`, base, p.Site, p.Household, base, p.GuestPage, base, p.Dashboard)
+		if p.Chat != "" {
+			fmt.Fprintf(w, `  WhatsApp, as %s sees it (sandbox): their invitation; tap "Yes" and watch the dashboard:
+                            %s%s
+`, p.Household, base, p.Chat)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // demoBaseURL turns a listen address into a URL a local curl can reach: a

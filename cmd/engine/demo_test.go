@@ -289,3 +289,64 @@ func TestDemoPrint(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoPages: the demo publishes its website once, prints a working
+// link to one household's page (a fresh one each start, the earlier one
+// revoked) and, in sandbox mode, sends that household its invitation once.
+func TestDemoPages(t *testing.T) {
+	ctx := context.Background()
+	eng := openTestEngine(t, t.TempDir())
+	now := time.Now()
+	if _, err := seedDemo(ctx, eng, now); err != nil {
+		t.Fatal(err)
+	}
+	p1, err := seedDemoPages(ctx, eng, now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1.Site != "/w/asha-rohan" || p1.Dashboard != "/admin/demo" || p1.Household == "" ||
+		!strings.HasPrefix(p1.GuestPage, "/w/asha-rohan/g/") || !strings.HasPrefix(p1.Chat, "/sandbox/chat/+91") {
+		t.Fatalf("pages: %+v", p1)
+	}
+	srv := httpapi.New(eng, httpapi.Config{})
+	link := func(p DemoPages) error {
+		_, err := srv.GuestLink(ctx, "asha-rohan", strings.TrimPrefix(p.GuestPage, "/w/asha-rohan/g/"), time.Now())
+		return err
+	}
+	if err := link(p1); err != nil {
+		t.Fatalf("the printed link does not stand: %v", err)
+	}
+	camps, err := query[[]domain.CampaignSummary](ctx, eng, domain.ListCampaigns{})
+	if err != nil || len(camps) != 1 {
+		t.Fatalf("campaigns after the first start: %v, %v", camps, err)
+	}
+
+	// A second start: the same website, a new link (the first revoked), no
+	// second invitation.
+	p2, err := seedDemoPages(ctx, eng, now.Add(time.Minute), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.GuestPage == p1.GuestPage || link(p2) != nil {
+		t.Errorf("the second start's link: %q (first %q), %v", p2.GuestPage, p1.GuestPage, link(p2))
+	}
+	if err := link(p1); err == nil {
+		t.Errorf("the first start's link still stands")
+	}
+	site, err := eng.Query(ctx, demoID, domain.Root, domain.GetWebsite{})
+	if ws, _ := site.(*domain.Website); err != nil || ws == nil || ws.Version != 1 {
+		t.Errorf("website after two starts: %+v, %v", site, err)
+	}
+	if camps, _ := query[[]domain.CampaignSummary](ctx, eng, domain.ListCampaigns{}); len(camps) != 1 {
+		t.Errorf("%d campaigns after two starts, want 1", len(camps))
+	}
+
+	var b bytes.Buffer
+	printDemo(&b, DemoWedding{ID: "demo", OwnerToken: "demo.X", Pages: p2}, "http://127.0.0.1:8080")
+	for _, want := range []string{"http://127.0.0.1:8080/w/asha-rohan\n", "http://127.0.0.1:8080" + p2.GuestPage,
+		"http://127.0.0.1:8080/admin/demo", "http://127.0.0.1:8080" + p2.Chat, p2.Household} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the demo's output lacks %q:\n%s", want, b.String())
+		}
+	}
+}

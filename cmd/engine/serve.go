@@ -101,6 +101,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	if cfg.Demo {
 		d, err := seedDemo(ctx, eng, time.Now())
+		if err == nil {
+			d.Pages, err = seedDemoPages(ctx, eng, time.Now(), wa.sandboxRoutes() != nil)
+		}
 		if err != nil {
 			_ = ln.Close()
 			_ = eng.Close(context.Background())
