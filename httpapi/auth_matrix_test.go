@@ -62,6 +62,10 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		"POST /v1/admin/snapshots":    root(map[string]any{}),
 		"GET /v1/admin/inbox":         root(nil),
 		"POST /v1/admin/inbox/replay": root(map[string]any{"from": "2026-01-01T00:00:00Z"}),
+		// The guest-token keys are the engine's, not a wedding's.
+		"GET /v1/admin/guest-keys":          root(nil),
+		"POST /v1/admin/guest-keys/rotate":  root(nil),
+		"DELETE /v1/admin/guest-keys/{kid}": root(nil),
 
 		"GET /v1/weddings/{w}":                read,
 		"PATCH /v1/weddings/{w}":              adminWrite(map[string]any{"slug": "hijacked"}),
@@ -124,6 +128,7 @@ func authMatrix(f *authFixture) map[string]matrixRow {
 		// {u} is a bride unit: the groom side's admin sees none.
 		"POST /v1/weddings/{w}/units/{u}/link":   unitWrite(nil),
 		"DELETE /v1/weddings/{w}/units/{u}/link": unitWrite(nil),
+		"GET /v1/weddings/{w}/units/{u}/links":   unitRead,
 	}
 }
 
@@ -136,7 +141,7 @@ func TestHTTP_AuthMatrix(t *testing.T) {
 	tokens := [5]string{"", revoked, otherOwner, f.viewer, f.groom}
 
 	fill := strings.NewReplacer("{w}", f.ids.w, "{e}", f.ids.e, "{u}", f.brideUnit, "{id}", f.viewerOf, "{c}", f.ids.c, "{p}", f.bridePerson, "{a}", "a999",
-		"{slug}", "auth-matrix", "{token}", "forged")
+		"{slug}", "auth-matrix", "{token}", "forged", "{kid}", "g1")
 	matrix := authMatrix(f)
 	var routes []string
 	for method, paths := range s.srv.Routes() {

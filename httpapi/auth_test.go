@@ -84,6 +84,7 @@ func memberRoutes(ids weddingIDs) []routeCase {
 		rc("POST", "/v1/weddings/{w}/website/publish", nil),
 		rc("POST", "/v1/weddings/{w}/units/{u}/link", nil),
 		rc("DELETE", "/v1/weddings/{w}/units/{u}/link", nil),
+		rc("GET", "/v1/weddings/{w}/units/{u}/links", nil),
 	}
 }
 
@@ -102,6 +103,9 @@ func rootRoutes() []routeCase {
 		{method: "POST", route: "/v1/admin/snapshots", path: "/v1/admin/snapshots", body: map[string]any{}, write: true},
 		{method: "GET", route: "/v1/admin/inbox", path: "/v1/admin/inbox"},
 		{method: "POST", route: "/v1/admin/inbox/replay", path: "/v1/admin/inbox/replay", body: map[string]any{"from": "2026-01-01T00:00:00Z"}, write: true},
+		{method: "GET", route: "/v1/admin/guest-keys", path: "/v1/admin/guest-keys"},
+		{method: "POST", route: "/v1/admin/guest-keys/rotate", path: "/v1/admin/guest-keys/rotate", write: true},
+		{method: "DELETE", route: "/v1/admin/guest-keys/{kid}", path: "/v1/admin/guest-keys/g1", write: true},
 	}
 }
 

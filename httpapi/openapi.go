@@ -64,6 +64,9 @@ var routeDocs = map[string]routeDoc{
 	"GET /v1/weddings/{w}/people/{p}/consent":    {summary: "The person's consent ledger: every entry with status, source, who and when.", response: "Consent"},
 
 	"GET /v1/admin/inbox":                                 {summary: "Stored WhatsApp webhook bodies kept and not applied (unroutable, unprocessable), with why (root token).", response: "InboxList", query: []string{"state", "limit", "after"}},
+	"GET /v1/admin/guest-keys":                            {summary: "The key ids (kid) that sign and verify guests' links, current first, with when each was made by a rotation (absent for the first key of an older data directory); never the keys (root token).", response: "GuestKeyList"},
+	"POST /v1/admin/guest-keys/rotate":                    {summary: "Make a new guest-token key the current one (g1, g2, …; never reused), durably: new links are signed with it, links of the previous kids keep working until retired (root token).", response: "GuestKey"},
+	"DELETE /v1/admin/guest-keys/{kid}":                   {summary: "Retire a previous guest-token key: every link signed with it stops working at once, its key is deleted. 409 guest_key_current for the current kid (rotate first); 404 for a kid not listed (root token).", status: "204"},
 	"POST /v1/admin/inbox/replay":                         {summary: "Process again every stored body received since from; nothing already applied changes (root token).", request: "ReplayIn", response: "ReplayResult"},
 	"GET /v1/weddings/{w}/attention":                      {summary: "Replies the engine could not turn into an RSVP with certainty, oldest first.", response: "AttentionList"},
 	"POST /v1/weddings/{w}/attention/{a}/resolve":         {summary: "Resolve a reply with RSVPs (recorded at the time the guest wrote; audited) or dismiss it.", request: "ResolveIn", response: "Resolved"},
@@ -90,8 +93,9 @@ var routeDocs = map[string]routeDoc{
 	"PUT /v1/weddings/{w}/website":           {summary: "Set the wedding's website, all of it (root, owner, admin); a password (privacy password) is stored hashed and never answered.", request: "WebsiteIn", response: "Website"},
 	"GET /v1/weddings/{w}/website":           {summary: "The website's configuration (root, owner, admin); 404 until set.", response: "Website"},
 	"POST /v1/weddings/{w}/website/publish":  {summary: "Publish the website as its next version (root, owner, admin).", response: "Publication"},
-	"POST /v1/weddings/{w}/units/{u}/link":   {summary: "A new link to the unit's own page, with a signed guest token (shown once; earlier links keep working until revoked). Default expiry 180 days.", request: "GuestLinkIn", response: "GuestLink", status: "201"},
+	"POST /v1/weddings/{w}/units/{u}/link":   {summary: "A new link to the unit's own page, with a signed guest token (shown once). Earlier links keep working until revoked, unless rotate: true, which revokes them in the same durable change. Expiry: expires_at, or expires_in_days (1 to 732), default 180 days. Body optional.", request: "GuestLinkIn", response: "GuestLink", status: "201"},
 	"DELETE /v1/weddings/{w}/units/{u}/link": {summary: "Revoke every link of the unit.", status: "204"},
+	"GET /v1/weddings/{w}/units/{u}/links":   {summary: "The unit's links that have not expired, live and revoked (revoked ones are remembered until they expire, at most 16 a unit), newest first; never a token.", response: "GuestLinkStateList"},
 
 	"GET /v1/weddings/{w}/headcount":        {summary: "Per-event headcounts from the published durable view (a side_admin sees its side).", response: "Headcount"},
 	"GET /v1/weddings/{w}/headcount/stream": {summary: "Server-Sent Events (text/event-stream): the headcount (as GET .../headcount, in the token's scope) at once, then again after each durable change that moves it; a comment every 15 s keeps it open. 429 past 1,000 streams a wedding or 10,000 an engine.", raw: true},
@@ -237,8 +241,13 @@ var schemas = map[string]any{
 		"privacy": enum("public", "invite_only", "password"), "password_set": boolean, "whatsapp_number": str, "gifts": ref("Gifts"),
 		"version": integer, "url": str, "published_at": tm, "updated_at": tm}),
 	"Publication": obj(map[string]any{"version": integer, "url": str}, "version", "url"),
-	"GuestLinkIn": obj(map[string]any{"expires_at": tm}),
+	"GuestLinkIn": obj(map[string]any{"expires_at": tm, "expires_in_days": integer, "rotate": boolean}),
 	"GuestLink":   obj(map[string]any{"id": str, "url": str, "expires_at": tm}, "url", "expires_at"),
+	"GuestLinkState": obj(map[string]any{"id": str, "created_at": tm, "expires_at": tm, "revoked": boolean},
+		"id", "created_at", "expires_at", "revoked"),
+	"GuestLinkStateList": listOf("GuestLinkState"),
+	"GuestKey":           obj(map[string]any{"kid": str, "current": boolean, "created_at": tm}, "kid", "current"),
+	"GuestKeyList":       listOf("GuestKey"),
 }
 
 var errorStatuses = map[string]string{
@@ -246,7 +255,7 @@ var errorStatuses = map[string]string{
 	"401": "Missing, unknown or revoked token.",
 	"403": "The token's role may not do this.",
 	"404": "Unknown id, or one this token may not see.",
-	"409": "Conflict with stored state (duplicate_phone, duplicate_slug, not_invited, has_rsvps, idempotency_mismatch, campaign_state, too_many_campaigns, consent_ledger_full).",
+	"409": "Conflict with stored state (duplicate_phone, duplicate_slug, not_invited, has_rsvps, idempotency_mismatch, campaign_state, too_many_campaigns, consent_ledger_full, too_many_links, guest_key_current).",
 	"413": "Body too large.",
 	"429": "Overloaded; retry after Retry-After seconds.",
 	"503": "Not ready; retry later.",

@@ -78,6 +78,9 @@ func (s *Server) table() []*route {
 		{method: "GET", path: "/v1/weddings", access: rootOnly, handle: (*Server).listWeddings},
 		{method: "POST", path: "/v1/admin/snapshots", access: rootOnly, handle: (*Server).createSnapshots},
 		{method: "GET", path: "/v1/admin/inbox", access: rootOnly, handle: (*Server).listInbox},
+		{method: "GET", path: "/v1/admin/guest-keys", access: rootOnly, handle: (*Server).listGuestKeys},
+		{method: "POST", path: "/v1/admin/guest-keys/rotate", access: rootOnly, handle: (*Server).rotateGuestKey},
+		{method: "DELETE", path: "/v1/admin/guest-keys/{kid}", access: rootOnly, handle: (*Server).retireGuestKey},
 		{method: "POST", path: "/v1/admin/inbox/replay", access: rootOnly, handle: (*Server).replayInbox},
 		{method: "GET", path: "/v1/weddings/{w}", access: member, handle: (*Server).getWedding},
 		{method: "PATCH", path: "/v1/weddings/{w}", access: member, handle: (*Server).updateWedding},
@@ -126,6 +129,7 @@ func (s *Server) table() []*route {
 		{method: "POST", path: "/v1/weddings/{w}/website/publish", access: member, handle: (*Server).publishWebsite},
 		{method: "POST", path: "/v1/weddings/{w}/units/{u}/link", access: member, handle: (*Server).issueGuestLink},
 		{method: "DELETE", path: "/v1/weddings/{w}/units/{u}/link", access: member, handle: (*Server).revokeGuestLinks},
+		{method: "GET", path: "/v1/weddings/{w}/units/{u}/links", access: member, handle: (*Server).listGuestLinks},
 
 		{method: "GET", path: "/v1/weddings/{w}/headcount", access: member, handle: (*Server).headcount},
 		{method: "GET", path: "/v1/weddings/{w}/headcount/stream", access: member, handle: (*Server).headcountStream},

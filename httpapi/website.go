@@ -169,7 +169,10 @@ func (s *Server) publishWebsite(r *request) error {
 }
 
 type guestLinkIn struct {
-	ExpiresAt string `json:"expires_at"`
+	ExpiresAt     string `json:"expires_at"`
+	ExpiresInDays *int   `json:"expires_in_days"`
+	// Rotate revokes the unit's earlier links in the same command.
+	Rotate bool `json:"rotate"`
 }
 
 type guestLinkJSON struct {
@@ -178,9 +181,15 @@ type guestLinkJSON struct {
 	ExpiresAt jsonTime `json:"expires_at"`
 }
 
-// issueGuestLink makes a new link to a unit's page (earlier ones keep
-// working) and answers its address, with the signed token. The token is
-// shown here only: the wedding keeps the link's record, not the token.
+// maxGuestLinkDays bounds expires_in_days: domain.MaxGuestLinkTTL in
+// whole days.
+const maxGuestLinkDays = int(domain.MaxGuestLinkTTL / domain.Instant(24*time.Hour))
+
+// issueGuestLink makes a new link to a unit's page and answers its
+// address, with the signed token. Earlier links keep working, unless the
+// body says "rotate": true: then they are revoked by the same journaled
+// command. The token is shown here only: the wedding keeps the link's
+// record, not the token.
 // NB: no Idempotency-Key: a kept answer would keep the token in the
 // journal.
 func (s *Server) issueGuestLink(r *request) error {
@@ -195,16 +204,24 @@ func (s *Server) issueGuestLink(r *request) error {
 		return errorf(fasthttp.StatusServiceUnavailable, "not_ready", "", "this engine cannot sign guest links")
 	}
 	exp := time.Now().Add(DefaultGuestLinkTTL)
-	if in.ExpiresAt != "" {
+	switch {
+	case in.ExpiresAt != "" && in.ExpiresInDays != nil:
+		return errorf(fasthttp.StatusBadRequest, "invalid_field", "expires_in_days", "give expires_at or expires_in_days, not both")
+	case in.ExpiresAt != "":
 		at, aerr := parseTime("expires_at", in.ExpiresAt)
 		if aerr != nil {
 			return aerr
 		}
 		exp = at.Time()
+	case in.ExpiresInDays != nil:
+		if n := *in.ExpiresInDays; n < 1 || n > maxGuestLinkDays {
+			return errorf(fasthttp.StatusBadRequest, "invalid_field", "expires_in_days", "expires_in_days must be 1 to %d, not %d", maxGuestLinkDays, n)
+		}
+		exp = time.Now().Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour)
 	}
 	// The token carries whole seconds: so does the link.
 	exp = exp.Truncate(time.Second)
-	res, err := s.do(r, &domain.IssueGuestLink{UnitID: r.param("u"), ExpiresAt: domain.At(exp)})
+	res, err := s.do(r, &domain.IssueGuestLink{UnitID: r.param("u"), ExpiresAt: domain.At(exp), Rotate: in.Rotate})
 	if err != nil {
 		return err
 	}
@@ -224,4 +241,27 @@ func (s *Server) issueGuestLink(r *request) error {
 // revokeGuestLinks revokes every link of a unit: 204, links or none.
 func (s *Server) revokeGuestLinks(r *request) error {
 	return s.noContent(r, &domain.RevokeGuestLinks{UnitID: r.param("u")})
+}
+
+type guestLinkStateJSON struct {
+	ID        string   `json:"id"`
+	CreatedAt jsonTime `json:"created_at"`
+	ExpiresAt jsonTime `json:"expires_at"`
+	Revoked   bool     `json:"revoked"`
+}
+
+// listGuestLinks answers a unit's links that have not expired, live and
+// revoked, newest first: never a token (the wedding keeps none).
+func (s *Server) listGuestLinks(r *request) error {
+	v, err := s.eng.Query(r.context(), r.wedding, r.by, domain.ListGuestLinks{UnitID: r.param("u"), At: domain.At(time.Now())})
+	if err != nil {
+		return err
+	}
+	links, _ := v.([]domain.GuestLinkState)
+	items := make([]guestLinkStateJSON, len(links))
+	for i, l := range links {
+		items[i] = guestLinkStateJSON{ID: l.ID, CreatedAt: jsonTime(l.IssuedAt), ExpiresAt: jsonTime(l.ExpiresAt), Revoked: l.Revoked}
+	}
+	writeJSON(r.rc, fasthttp.StatusOK, page[guestLinkStateJSON]{Items: items})
+	return nil
 }

@@ -179,3 +179,117 @@ func TestHTTP_GuestLinks(t *testing.T) {
 		t.Fatal("a token follows its wedding's slug")
 	}
 }
+
+// TestHTTP_GuestLinksListRotate: GET .../units/{u}/links lists a unit's
+// links, live and revoked, newest first, never a token; POST .../link
+// with rotate revokes the earlier ones in the same change; expires_in_days
+// sets the expiry.
+func TestHTTP_GuestLinksListRotate(t *testing.T) {
+	s := newTestServer(t, httpapi.Config{})
+	f := newAuthFixture(s, "links-list")
+	base := "/v1/weddings/" + f.ids.w + "/units/" + f.brideUnit
+	list := func(token string) []map[string]any {
+		t.Helper()
+		a := s.must(200, "GET", base+"/links", token, nil)
+		if strings.Contains(string(a.raw), "/g/") || strings.Contains(string(a.raw), "token") || strings.Contains(string(a.raw), "url") {
+			t.Fatalf("the list shows a token or an address: %s", a.raw)
+		}
+		var out []map[string]any
+		for _, x := range a.items() {
+			it := obj(x)
+			if len(it) != 4 || it["id"] == "" || it["created_at"] == nil || it["expires_at"] == nil || it["revoked"] == nil {
+				t.Fatalf("a link item: %s", a.raw)
+			}
+			out = append(out, it)
+		}
+		return out
+	}
+	if got := list(f.owner); len(got) != 0 {
+		t.Fatalf("links of a unit without any: %v", got)
+	}
+	now := time.Now()
+	a1 := s.must(201, "POST", base+"/link", f.bride, map[string]any{"expires_in_days": 7})
+	if exp, err := time.Parse(time.RFC3339, a1.str("expires_at")); err != nil || exp.Sub(now) < 7*24*time.Hour-time.Minute || exp.Sub(now) > 7*24*time.Hour+time.Minute {
+		t.Fatalf("expires_in_days 7: %s", a1.raw)
+	}
+	a2 := s.must(201, "POST", base+"/link", f.owner, nil)
+	got := list(f.viewer)
+	if len(got) != 2 || got[0]["id"] != a2.str("id") || got[1]["id"] != a1.str("id") || got[0]["revoked"] != false || got[1]["revoked"] != false ||
+		got[1]["expires_at"] != a1.str("expires_at") {
+		t.Fatalf("links: %v", got)
+	}
+
+	// Rotate: one command revokes both and issues a third.
+	seq := s.seq(f.ids.w)
+	a3 := s.must(201, "POST", base+"/link", f.bride, map[string]any{"rotate": true, "expires_in_days": 30})
+	if after := s.seq(f.ids.w); after != seq+2 {
+		t.Fatalf("a rotation took seq %d → %d, want one command of two changes", seq, after)
+	}
+	got = list(f.bride)
+	if len(got) != 3 || got[0]["id"] != a3.str("id") || got[0]["revoked"] != false || got[1]["revoked"] != true || got[2]["revoked"] != true {
+		t.Fatalf("links after a rotation: %v", got)
+	}
+	ctx := context.Background()
+	for _, a := range []answer{a1, a2} {
+		if _, err := s.srv.GuestLink(ctx, "links-list", tokenOf(a.str("url")), time.Now()); !errors.Is(err, httpapi.ErrGuestToken) {
+			t.Fatalf("a rotated-away link: %v", err)
+		}
+	}
+	if _, err := s.srv.GuestLink(ctx, "links-list", tokenOf(a3.str("url")), time.Now()); err != nil {
+		t.Fatalf("the rotated link: %v", err)
+	}
+	// The audit names the links and never a token.
+	audit := s.must(200, "GET", "/v1/weddings/"+f.ids.w+"/audit?unit="+f.brideUnit, f.owner, nil)
+	kinds := map[string]int{}
+	for _, x := range audit.items() {
+		kinds[obj(x)["kind"].(string)]++
+	}
+	if kinds["guest_link_issued"] != 3 || kinds["guest_links_revoked"] != 1 {
+		t.Fatalf("audit kinds %v", kinds)
+	}
+	for _, a := range []answer{a1, a2, a3} {
+		if strings.Contains(string(audit.raw), tokenOf(a.str("url"))) {
+			t.Fatalf("the audit holds a token: %s", audit.raw)
+		}
+	}
+	// A revoke leaves the list with every link revoked.
+	s.must(204, "DELETE", base+"/link", f.owner, nil)
+	for _, it := range list(f.owner) {
+		if it["revoked"] != true {
+			t.Fatalf("a live link after a revoke: %v", it)
+		}
+	}
+	// A rotation of a unit with no live links just issues one.
+	s.must(201, "POST", base+"/link", f.owner, map[string]any{"rotate": true})
+
+	// Who may: the other side's admin sees no such unit; a viewer may
+	// not rotate.
+	wantError(t, s.call("GET", base+"/links", f.groom, nil), 404, "not_found")
+	wantError(t, s.call("POST", base+"/link", f.groom, map[string]any{"rotate": true}), 404, "not_found")
+	wantError(t, s.call("POST", base+"/link", f.viewer, map[string]any{"rotate": true}), 403, "forbidden")
+	wantError(t, s.call("GET", "/v1/weddings/"+f.ids.w+"/units/u999/links", f.owner, nil), 404, "not_found")
+	// Bad bodies change nothing.
+	seq = s.seq(f.ids.w)
+	for _, tt := range []struct {
+		name  string
+		body  map[string]any
+		field string
+		code  string
+	}{
+		{"zero days", map[string]any{"expires_in_days": 0}, "expires_in_days", "invalid_field"},
+		{"negative days", map[string]any{"expires_in_days": -3}, "expires_in_days", "invalid_field"},
+		{"too many days", map[string]any{"expires_in_days": 733}, "expires_in_days", "invalid_field"},
+		{"both expiries", map[string]any{"expires_in_days": 3, "expires_at": time.Now().Add(time.Hour).Format(time.RFC3339)}, "expires_in_days", "invalid_field"},
+		{"rotate not a bool", map[string]any{"rotate": "yes"}, "rotate", "invalid_field"},
+		{"unknown field", map[string]any{"rotate": true, "revoke": true}, "revoke", "unknown_field"},
+	} {
+		e := wantError(t, s.with(t).call("POST", base+"/link", f.owner, tt.body), 400, tt.code)
+		if e["field"] != tt.field {
+			t.Errorf("%s: field %v, want %s", tt.name, e["field"], tt.field)
+		}
+	}
+	if after := s.seq(f.ids.w); after != seq {
+		t.Fatalf("refused link requests moved seq %d → %d", seq, after)
+	}
+	s.must(201, "POST", base+"/link", f.owner, map[string]any{"expires_in_days": 732})
+}
