@@ -569,3 +569,53 @@ func TestBrowser_SimulatorYesMovesHeadcount(t *testing.T) {
 	b.open(tab, chat)
 	b.shot(tab, "after-yes")
 }
+
+// TestBrowser_GuestPageInHindi: a browser that prefers Hindi gets the
+// household's page in Hindi; an answer given there lands on the Hindi
+// page again, and the switch link turns the page to English.
+func TestBrowser_GuestPageInHindi(t *testing.T) {
+	needChromium(t)
+	s := newTestServer(t, httpapi.Config{})
+	f := newPagesFixture(t, s, "browser-hindi")
+	b := newBrowser(t)
+	err := chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders,
+			network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.5"}})
+		return err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := b.open(b.ctx, s.url+f.url); st != 200 {
+		t.Fatalf("the guest page: %d", st)
+	}
+	b.shot(b.ctx, "hindi")
+	text := b.text(b.ctx)
+	for _, want := range []string{"क्या आप आएँगे?", "मेरे उत्तर भेजें", "दिसंबर", "Sangeet Night", "Family Mehendi", "English"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the Hindi page lacks %q:\n%s", want, text)
+		}
+	}
+	if lang := eval[string](b, b.ctx, `document.documentElement.lang`); lang != "hi" {
+		t.Errorf("lang %q, want hi", lang)
+	}
+
+	if err := chromedp.Do(b.ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="status_%s"][value="no"]`, f.pub)))); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.submit(b.ctx, `button[type=submit]`); st != 200 {
+		t.Fatalf("the answer: %d", st)
+	}
+	b.shot(b.ctx, "hindi-saved")
+	if text := b.text(b.ctx); !strings.Contains(text, "धन्यवाद") || !strings.Contains(text, "आपका उत्तर: नहीं") {
+		t.Errorf("the page after answering in Hindi:\n%s", text)
+	}
+
+	if st := b.submit(b.ctx, `p.lang a`); st != 200 {
+		t.Fatalf("the switch: %d", st)
+	}
+	b.shot(b.ctx, "english")
+	if text := b.text(b.ctx); !strings.Contains(text, "Will you come?") || !strings.Contains(text, "Your answer: no") || strings.Contains(text, "क्या आप") {
+		t.Errorf("the page switched to English:\n%s", text)
+	}
+}
