@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"encoding/base64"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -23,46 +21,11 @@ import (
 // status, a page that holds none of either wedding's data, and the
 // wedding's RSVPs and sequence unchanged.
 
-// guestHit is one answer of a guest route.
-type guestHit struct {
-	status int
-	header http.Header
-	body   string
-}
-
-// hitGuest calls a guest route as a browser would: no token, no redirects
-// followed; form posts as application/x-www-form-urlencoded.
-func hitGuest(t *testing.T, s *testServer, method, path string, form url.Values) guestHit {
-	t.Helper()
-	var rd io.Reader
-	if form != nil {
-		rd = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	cl := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := cl.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return guestHit{status: resp.StatusCode, header: resp.Header, body: string(b)}
-}
-
 // secCSRF finds the RSVP form's csrf value in a page, whatever the order
 // of the input's attributes.
 var secCSRF = regexp.MustCompile(`<input[^>]*name="csrf"[^>]*value="([^"]+)"|<input[^>]*value="([^"]+)"[^>]*name="csrf"`)
 
-func csrfOf(t *testing.T, h guestHit) string {
+func csrfOf(t *testing.T, h page) string {
 	t.Helper()
 	m := secCSRF.FindStringSubmatch(h.body)
 	if m == nil {
@@ -125,7 +88,7 @@ func newSecFixture(t *testing.T) *secFixture {
 		"Chopra", "Reception", "Neha", "Kabir", "Shimla", "okicici", "member 0"}
 	// Both pages work before anything is tried.
 	for _, u := range []string{f.hhURL, f.otherURL, f.bURL} {
-		if h := hitGuest(t, s, "GET", u, nil); h.status != 200 {
+		if h := s.page(t, "GET", u, nil); h.status != 200 {
 			t.Fatalf("GET %s: %d %s", u, h.status, h.body)
 		}
 	}
@@ -189,7 +152,7 @@ func (f *secFixture) refused(t *testing.T, name, path string, form url.Values) {
 		if method == "POST" {
 			p, v = path+"/rsvp", form
 		}
-		h := hitGuest(t, f.s, method, p, v)
+		h := f.s.page(t, method, p, v)
 		if h.status != 404 {
 			t.Errorf("%s, %s: status %d, want 404", name, method, h.status)
 		}
@@ -202,7 +165,7 @@ func (f *secFixture) refused(t *testing.T, name, path string, form url.Values) {
 
 // noData checks an answer is an HTML page with none of the weddings'
 // data.
-func (f *secFixture) noData(t *testing.T, name string, h guestHit) {
+func (f *secFixture) noData(t *testing.T, name string, h page) {
 	t.Helper()
 	if ct := h.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Errorf("%s: Content-Type %q", name, ct)
@@ -256,7 +219,7 @@ func unitByte(t *testing.T, token string) int {
 func TestHTTP_GuestSecurityForeignTokens(t *testing.T) {
 	f := newSecFixture(t)
 	hhTok, otherTok, bTok := tokenOf(f.hhURL), tokenOf(f.otherURL), tokenOf(f.bURL)
-	csrf := csrfOf(t, hitGuest(t, f.s, "GET", f.hhURL, nil))
+	csrf := csrfOf(t, f.s.page(t, "GET", f.hhURL, nil))
 	raw, _ := base64.RawURLEncoding.DecodeString(hhTok)
 	otherRaw, _ := base64.RawURLEncoding.DecodeString(otherTok)
 	// hh's claims with the other unit's MAC, and the other way round.
@@ -287,7 +250,7 @@ func TestHTTP_GuestSecurityForeignTokens(t *testing.T) {
 	}
 	// Each token still works under its own slug.
 	for _, u := range []string{f.hhURL, f.otherURL, f.bURL} {
-		if h := hitGuest(t, f.s, "GET", u, nil); h.status != 200 {
+		if h := f.s.page(t, "GET", u, nil); h.status != 200 {
 			t.Errorf("GET %s after the attempts: %d", u, h.status)
 		}
 	}
@@ -298,7 +261,7 @@ func TestHTTP_GuestSecurityForeignTokens(t *testing.T) {
 // of events it is not invited to, change nothing.
 func TestHTTP_GuestSecurityOtherUnit(t *testing.T) {
 	f := newSecFixture(t)
-	other := hitGuest(t, f.s, "GET", f.otherURL, nil)
+	other := f.s.page(t, "GET", f.otherURL, nil)
 	for _, no := range []string{"Khurana", "Mehendi", `"status_` + f.priv + `"`} {
 		if strings.Contains(other.body, no) {
 			t.Errorf("the other unit's page shows hh's %q", no)
@@ -309,7 +272,7 @@ func TestHTTP_GuestSecurityOtherUnit(t *testing.T) {
 	// and a unit field the route does not read.
 	form := url.Values{"csrf": {otherCSRF}, "status_" + f.priv: {"no"}, "status_" + f.secret: {"yes"}, "headcount_" + f.secret: {"2"},
 		"status_" + f.pub: {"maybe"}, "unit_id": {f.hh}, "unit": {f.hh}}
-	h := hitGuest(t, f.s, "POST", f.otherURL+"/rsvp", form)
+	h := f.s.page(t, "POST", f.otherURL+"/rsvp", form)
 	if h.status != 303 && h.status != 200 {
 		t.Fatalf("the other unit's post: %d %s", h.status, h.body)
 	}
@@ -329,9 +292,9 @@ func TestHTTP_GuestSecurityOtherUnit(t *testing.T) {
 	}
 	// hh's form naming the other unit's event: ignored (hh is not
 	// invited), the other unit's answer stays.
-	hhCSRF := csrfOf(t, hitGuest(t, f.s, "GET", f.hhURL, nil))
+	hhCSRF := csrfOf(t, f.s.page(t, "GET", f.hhURL, nil))
 	before := f.state(t)
-	h = hitGuest(t, f.s, "POST", f.hhURL+"/rsvp", url.Values{"csrf": {hhCSRF}, "status_" + f.secret: {"no"}})
+	h = f.s.page(t, "POST", f.hhURL+"/rsvp", url.Values{"csrf": {hhCSRF}, "status_" + f.secret: {"no"}})
 	if h.status != 303 && h.status != 200 {
 		t.Fatalf("hh's post: %d %s", h.status, h.body)
 	}
@@ -339,7 +302,7 @@ func TestHTTP_GuestSecurityOtherUnit(t *testing.T) {
 		t.Errorf("a post naming only another unit's event changed something:\n%s\n→\n%s", before, after)
 	}
 	// Another wedding's event ids mean nothing either.
-	hitGuest(t, f.s, "POST", f.bURL+"/rsvp", url.Values{"csrf": {csrfOf(t, hitGuest(t, f.s, "GET", f.bURL, nil))},
+	f.s.page(t, "POST", f.bURL+"/rsvp", url.Values{"csrf": {csrfOf(t, f.s.page(t, "GET", f.bURL, nil))},
 		"status_" + f.pub: {"no"}, "status_" + f.secret: {"no"}})
 	if st, _ := f.rsvp(t, f.other, f.secret); st != "yes" {
 		t.Errorf("another wedding's page changed this wedding's answer: %q", st)
@@ -350,11 +313,11 @@ func TestHTTP_GuestSecurityOtherUnit(t *testing.T) {
 // another link's, is refused (403) and changes nothing.
 func TestHTTP_GuestSecurityCSRF(t *testing.T) {
 	f := newSecFixture(t)
-	hhCSRF := csrfOf(t, hitGuest(t, f.s, "GET", f.hhURL, nil))
-	otherCSRF := csrfOf(t, hitGuest(t, f.s, "GET", f.otherURL, nil))
+	hhCSRF := csrfOf(t, f.s.page(t, "GET", f.hhURL, nil))
+	otherCSRF := csrfOf(t, f.s.page(t, "GET", f.otherURL, nil))
 	second := f.link(f.w, f.hh, nil) // another link of the same unit
-	secondCSRF := csrfOf(t, hitGuest(t, f.s, "GET", second, nil))
-	bCSRF := csrfOf(t, hitGuest(t, f.s, "GET", f.bURL, nil))
+	secondCSRF := csrfOf(t, f.s.page(t, "GET", second, nil))
+	bCSRF := csrfOf(t, f.s.page(t, "GET", f.bURL, nil))
 	before := f.state(t)
 	tests := []struct{ name, csrf string }{
 		{"no csrf", ""},
@@ -370,7 +333,7 @@ func TestHTTP_GuestSecurityCSRF(t *testing.T) {
 			if tt.csrf == "\x00" {
 				form.Set("csrf", "")
 			}
-			h := hitGuest(t, f.s, "POST", f.hhURL+"/rsvp", form)
+			h := f.s.page(t, "POST", f.hhURL+"/rsvp", form)
 			if h.status != 403 {
 				t.Errorf("status %d, want 403: %s", h.status, h.body)
 			}
@@ -381,7 +344,7 @@ func TestHTTP_GuestSecurityCSRF(t *testing.T) {
 		t.Fatalf("refused forms changed the weddings:\n%s\n→\n%s", before, after)
 	}
 	// The page's own csrf works (and the page was not broken by them).
-	if h := hitGuest(t, f.s, "POST", f.hhURL+"/rsvp", f.answerForm(hhCSRF)); h.status != 303 && h.status != 200 {
+	if h := f.s.page(t, "POST", f.hhURL+"/rsvp", f.answerForm(hhCSRF)); h.status != 303 && h.status != 200 {
 		t.Fatalf("the page's own form: %d %s", h.status, h.body)
 	}
 	if st, _ := f.rsvp(t, f.hh, f.priv); st != "no" {
@@ -400,21 +363,21 @@ func boolIndex(b bool) int {
 // replaced, open nothing; the new one does.
 func TestHTTP_GuestSecurityRevoked(t *testing.T) {
 	f := newSecFixture(t)
-	csrf := csrfOf(t, hitGuest(t, f.s, "GET", f.hhURL, nil))
+	csrf := csrfOf(t, f.s.page(t, "GET", f.hhURL, nil))
 	second := f.link(f.w, f.hh, map[string]any{"expires_in_days": 30})
 	f.s.must(204, "DELETE", "/v1/weddings/"+f.w+"/units/"+f.hh+"/link", f.owner, nil)
 	f.refused(t, "revoked link", f.hhURL, f.answerForm(csrf))
 	f.refused(t, "revoked second link", second, f.answerForm(csrf))
-	if h := hitGuest(t, f.s, "GET", f.otherURL, nil); h.status != 200 {
+	if h := f.s.page(t, "GET", f.otherURL, nil); h.status != 200 {
 		t.Fatalf("another unit's link after a revoke: %d", h.status)
 	}
 	// Rotation: the unit's links end, the new one works.
 	old := f.link(f.w, f.other, nil)
-	oldCSRF := csrfOf(t, hitGuest(t, f.s, "GET", old, nil))
+	oldCSRF := csrfOf(t, f.s.page(t, "GET", old, nil))
 	rotated := f.link(f.w, f.other, map[string]any{"rotate": true})
 	f.refused(t, "link replaced by a rotation", old, f.answerForm(oldCSRF))
 	f.refused(t, "first link replaced by a rotation", f.otherURL, f.answerForm(oldCSRF))
-	if h := hitGuest(t, f.s, "GET", rotated, nil); h.status != 200 {
+	if h := f.s.page(t, "GET", rotated, nil); h.status != 200 {
 		t.Fatalf("the rotated link: %d", h.status)
 	}
 	// The audit names the links, never a token.
@@ -433,13 +396,13 @@ func TestHTTP_GuestSecurityExpired(t *testing.T) {
 	f := newSecFixture(t)
 	exp := time.Now().Add(2 * time.Second).Truncate(time.Second).Add(time.Second)
 	short := f.link(f.w, f.hh, map[string]any{"expires_at": exp.Format(time.RFC3339)})
-	h := hitGuest(t, f.s, "GET", short, nil)
+	h := f.s.page(t, "GET", short, nil)
 	if h.status != 200 {
 		t.Fatalf("the short link before it expires: %d", h.status)
 	}
 	csrf := csrfOf(t, h)
 	deadline := time.Now().Add(15 * time.Second)
-	for hitGuest(t, f.s, "GET", short, nil).status == 200 {
+	for f.s.page(t, "GET", short, nil).status == 200 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the link expiring at %v still opens its page at %v", exp, time.Now())
 		}
@@ -449,7 +412,7 @@ func TestHTTP_GuestSecurityExpired(t *testing.T) {
 		t.Fatalf("the link stopped working at %v, before it expired at %v", time.Now(), exp)
 	}
 	f.refused(t, "expired link", short, f.answerForm(csrf))
-	if h := hitGuest(t, f.s, "GET", f.hhURL, nil); h.status != 200 {
+	if h := f.s.page(t, "GET", f.hhURL, nil); h.status != 200 {
 		t.Fatalf("the unit's other link after one expired: %d", h.status)
 	}
 }
@@ -460,19 +423,19 @@ func TestHTTP_GuestSecurityExpired(t *testing.T) {
 func TestHTTP_GuestSecurityRetiredKey(t *testing.T) {
 	f := newSecFixture(t)
 	s := f.s
-	h := hitGuest(t, s, "GET", f.hhURL, nil)
+	h := s.page(t, "GET", f.hhURL, nil)
 	csrf := csrfOf(t, h)
 	k := s.must(200, "POST", "/v1/admin/guest-keys/rotate", s.root, nil)
 	if k.str("kid") != "g2" || k.body["current"] != true {
 		t.Fatalf("rotate: %s", k.raw)
 	}
 	for _, u := range []string{f.hhURL, f.otherURL, f.bURL} {
-		if h := hitGuest(t, s, "GET", u, nil); h.status != 200 {
+		if h := s.page(t, "GET", u, nil); h.status != 200 {
 			t.Fatalf("a link of the previous key after a rotation: %d", h.status)
 		}
 	}
 	// The previous key's form still posts.
-	if h := hitGuest(t, s, "POST", f.hhURL+"/rsvp", url.Values{"csrf": {csrf}, "status_" + f.pub: {"yes"}}); h.status != 303 && h.status != 200 {
+	if h := s.page(t, "POST", f.hhURL+"/rsvp", url.Values{"csrf": {csrf}, "status_" + f.pub: {"yes"}}); h.status != 303 && h.status != 200 {
 		t.Fatalf("a form of the previous key after a rotation: %d", h.status)
 	}
 	fresh := f.link(f.w, f.hh, nil)
@@ -484,12 +447,12 @@ func TestHTTP_GuestSecurityRetiredKey(t *testing.T) {
 	s.must(204, "DELETE", "/v1/admin/guest-keys/g1", s.root, nil)
 	f.refused(t, "a link of a retired key", f.hhURL, f.answerForm(csrf))
 	f.refused(t, "another wedding's link of a retired key", f.bURL, f.answerForm(csrf))
-	h = hitGuest(t, s, "GET", fresh, nil)
+	h = s.page(t, "GET", fresh, nil)
 	if h.status != 200 {
 		t.Fatalf("a link of the current key after a retirement: %d", h.status)
 	}
 	// The form of the new key's page posts.
-	if h := hitGuest(t, s, "POST", fresh+"/rsvp", url.Values{"csrf": {csrfOf(t, h)}, "status_" + f.pub: {"no"}}); h.status != 303 && h.status != 200 {
+	if h := s.page(t, "POST", fresh+"/rsvp", url.Values{"csrf": {csrfOf(t, h)}, "status_" + f.pub: {"no"}}); h.status != 303 && h.status != 200 {
 		t.Fatalf("a form of the current key: %d", h.status)
 	}
 	if st, _ := f.rsvp(t, f.hh, f.pub); st != "no" {

@@ -139,26 +139,15 @@ func TestHTTP_PagesLanguage(t *testing.T) {
 	f := newPagesFixture(t, s, "pages-lang")
 	get := func(path, acceptLanguage string) page {
 		t.Helper()
-		req, err := http.NewRequest("GET", s.url+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		var hdr http.Header
 		if acceptLanguage != "" {
-			req.Header.Set("Accept-Language", acceptLanguage)
+			hdr = http.Header{"Accept-Language": {acceptLanguage}}
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Language") {
+		p := s.pageWith(t, "GET", path, nil, hdr)
+		if v := p.header.Get("Vary"); !strings.Contains(v, "Accept-Language") {
 			t.Errorf("%s: Vary %q", path, v)
 		}
-		return page{status: resp.StatusCode, header: resp.Header, body: string(b)}
+		return p
 	}
 	hindi := []string{`<html lang="hi">`, "क्या आप आएँगे?", "मेरे उत्तर भेजें", "दिसंबर", `href="` + f.url + `?lang=en"`}
 	english := []string{`<html lang="en">`, "Will you come?", "Send my answers", "Dec", `href="` + f.url + `?lang=hi"`}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skip2/go-qrcode"
 
@@ -28,6 +29,12 @@ type page struct {
 // followed.
 func (s *testServer) page(t *testing.T, method, path string, form url.Values) page {
 	t.Helper()
+	return s.pageWith(t, method, path, form, nil)
+}
+
+// pageWith is page with these request headers.
+func (s *testServer) pageWith(t *testing.T, method, path string, form url.Values, hdr http.Header) page {
+	t.Helper()
 	var rd io.Reader
 	if form != nil {
 		rd = strings.NewReader(form.Encode())
@@ -36,10 +43,13 @@ func (s *testServer) page(t *testing.T, method, path string, form url.Values) pa
 	if err != nil {
 		t.Fatal(err)
 	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cl := &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := cl.Do(req)
 	if err != nil {
 		t.Fatal(err)
