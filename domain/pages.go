@@ -1,5 +1,7 @@
 package domain
 
+import "sync/atomic"
+
 // The part of a published View that the guests' pages read (httpapi's
 // /w/{slug} and /w/{slug}/g/{token}): the published website, the events
 // and the live guest links. It changes rarely (a publish, an event saved,
@@ -42,30 +44,24 @@ func (v *View) Pages() *Pages { return v.static.pages }
 // Edition names the static part of a view: two views with the same Edition
 // show the same website, events, guest links, tokens and wedding info, so
 // a page rendered from one is good for the other as far as those go.
-// Comparable; the zero Edition is no view's.
-type Edition struct{ s *viewStatic }
+// Comparable; the zero Edition is no view's. It is a number, not a
+// pointer: a cache holding Editions must not hold the weddings they came
+// from (a wedding passivated, or reloaded after a panic, is gone).
+type Edition struct{ id uint64 }
 
 // Edition is the view's Edition.
-func (v *View) Edition() Edition { return Edition{v.static} }
+func (v *View) Edition() Edition { return Edition{v.static.id} }
 
-// movesPages reports whether c changes what Pages holds beyond what
-// already moves the static part (info, events, tokens): a publish, a link
-// issued or revoked, or a unit gone (deleted or merged away, with its
-// links).
-func (c *Change) movesPages() bool {
-	return c.WebsitePublished != nil || c.GuestLinkIssued != nil || c.GuestLinksRevoked != nil ||
-		c.PeopleMerged != nil || c.UnitDeleted != nil
-}
+// staticIDs numbers the static parts of views, for Edition. NB: the one
+// counter in the package: it holds no wedding's data, only makes each
+// Edition unique within the process (two weddings, or one wedding loaded
+// twice, never share one).
+var staticIDs atomic.Uint64
 
 func (w *Wedding) pages() *Pages {
 	p := &Pages{info: w.Info, site: w.Published,
 		events: append([]Event(nil), w.Events...),
 		links:  make(map[string]GuestLink, len(w.GuestLinks))}
-	if p.site == nil && w.Website != nil && w.Website.Version > 0 {
-		// A state from before Published was kept: its Website was the
-		// published one as far as anyone can tell.
-		p.site = w.Website.Copy()
-	}
 	for _, l := range w.GuestLinks {
 		if w.Units[l.UnitID] != nil { // states from before merges dropped links
 			p.links[l.ID] = l

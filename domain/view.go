@@ -43,6 +43,7 @@ type rosterSlot struct {
 type viewStatic struct {
 	of     *Wedding // the wedding instance whose staticVer this is
 	ver    uint64
+	id     uint64 // unique in the process: the Edition
 	info   Info
 	labels []eventLabel
 	tokens map[[32]byte]Token
@@ -272,7 +273,7 @@ func (w *Wedding) View(prev *View) *View {
 }
 
 func (w *Wedding) viewStatic() *viewStatic {
-	s := &viewStatic{of: w, ver: w.staticVer, info: w.Info,
+	s := &viewStatic{of: w, ver: w.staticVer, id: staticIDs.Add(1), info: w.Info,
 		labels: make([]eventLabel, len(w.Events)),
 		tokens: make(map[[32]byte]Token, len(w.Tokens)), pages: w.pages()}
 	for i := range w.Events {

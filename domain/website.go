@@ -348,6 +348,14 @@ func (w *Wedding) applyWebsite(c *Change) error {
 			s.Version, s.PublishedAt = 0, 0
 		}
 		w.Website = &s
+		if w.Published != nil {
+			// Who may see the site is not content to publish: a new
+			// password or privacy holds at once (a leaked password must
+			// stop working when the admins change it).
+			p := w.Published.Copy()
+			p.Privacy, p.Password = s.Privacy, s.Password
+			w.Published = p
+		}
 	case c.WebsitePublished != nil:
 		if w.Website == nil || c.WebsitePublished.Version != w.Website.Version+1 {
 			return fmt.Errorf("website version %d published", c.WebsitePublished.Version)

@@ -97,6 +97,11 @@ func (w *Wedding) Reindex() {
 			w.indexWAMID(c, i)
 		}
 	}
+	if w.Published == nil && w.Website != nil && w.Website.Version > 0 {
+		// NB: a state written before Published was kept: its Website is
+		// the published one as far as anyone can tell.
+		w.Published = w.Website.Copy()
+	}
 	w.staticVer++
 }
 
@@ -163,11 +168,13 @@ func (w *Wedding) Apply(c *Change) error {
 	if c.Seq != w.Seq+1 {
 		return fmt.Errorf("domain: change seq %d does not follow %d", c.Seq, w.Seq)
 	}
+	links := len(w.GuestLinks)
 	if err := w.apply(c); err != nil {
 		return fmt.Errorf("domain: apply %s seq %d: %w", c.Kind(), c.Seq, err)
 	}
-	if c.movesPages() {
-		w.staticVer++
+	if c.WebsiteSaved != nil || c.WebsitePublished != nil || c.GuestLinkIssued != nil || c.GuestLinksRevoked != nil ||
+		len(w.GuestLinks) != links { // a unit deleted or merged away with its links
+		w.staticVer++ // the guests' pages' part of the view (pages.go)
 	}
 	w.Seq = c.Seq
 	w.LastAt = c.At
