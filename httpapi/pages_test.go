@@ -143,14 +143,20 @@ func TestHTTP_PagesWebsite(t *testing.T) {
 	// An edit shows only once published: guests see the published
 	// version, whatever the admins are drafting.
 	b := siteBody()
-	b["privacy"] = "invite_only"
+	b["story"] = "We met in Pune."
 	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
-	if p := s.page(t, "GET", "/w/pages-site", nil); p.status != 200 || !strings.Contains(p.body, "Sangeet Night") {
+	if p := s.page(t, "GET", "/w/pages-site", nil); p.status != 200 || !strings.Contains(p.body, "We met in Goa.") || strings.Contains(p.body, "Pune") {
 		t.Fatalf("an unpublished edit shows: %d %s", p.status, p.body)
 	}
-
-	// invite_only: a page without events or story.
 	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
+	if p := s.page(t, "GET", "/w/pages-site", nil); p.status != 200 || !strings.Contains(p.body, "We met in Pune.") {
+		t.Fatalf("a published edit is not shown: %d %s", p.status, p.body)
+	}
+
+	// invite_only: a page without events or story, at once: who may see
+	// the site is not content waiting for a publish.
+	b["privacy"] = "invite_only"
+	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
 	p = s.page(t, "GET", "/w/pages-site", nil)
 	if p.status != 200 || strings.Contains(p.body, "Sangeet") || strings.Contains(p.body, "Goa") || !strings.Contains(p.body, "invited guests") {
 		t.Fatalf("invite_only site: %d %s", p.status, p.body)
@@ -160,7 +166,6 @@ func TestHTTP_PagesWebsite(t *testing.T) {
 	// the right one answers the site.
 	b["privacy"], b["password"] = "password", "shaadi-2026"
 	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
-	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
 	p = s.page(t, "GET", "/w/pages-site", nil)
 	if p.status != 200 || strings.Contains(p.body, "Sangeet") || !strings.Contains(p.body, `type="password"`) {
 		t.Fatalf("password site: %d %s", p.status, p.body)
@@ -183,6 +188,17 @@ func TestHTTP_PagesWebsite(t *testing.T) {
 		t.Fatalf("right password: %d %s", p.status, p.body)
 	}
 	wantPageHeaders(t, p)
+
+	// A leaked password stops working as soon as the admins change it,
+	// publish or not.
+	b["password"] = "naya-2026"
+	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, b)
+	if p := s.page(t, "POST", "/w/pages-site", url.Values{"password": {"shaadi-2026"}}); p.status != 403 || strings.Contains(p.body, "Sangeet") {
+		t.Errorf("the old password after a change: %d", p.status)
+	}
+	if p := s.page(t, "POST", "/w/pages-site", url.Values{"password": {"naya-2026"}}); p.status != 200 || !strings.Contains(p.body, "Sangeet Night") {
+		t.Errorf("the new password: %d", p.status)
+	}
 }
 
 func TestHTTP_PagesGuest(t *testing.T) {
