@@ -97,7 +97,7 @@ func ParseGuestToken(keys GuestKeys, token string, now time.Time) (GuestToken, e
 	if len(token) > maxGuestTokenLen {
 		return GuestToken{}, ErrGuestToken
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token) // one token, one string
 	if err != nil || len(b) < 1+4*2+8+guestTokenMACLen || b[0] != guestTokenV1 {
 		return GuestToken{}, ErrGuestToken
 	}

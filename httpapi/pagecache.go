@@ -19,7 +19,8 @@ import (
 // household's page while the Edition is and the household, read again
 // from the wedding, has the same tag. So an answer elsewhere in the
 // wedding costs one read of the household, not a render; an answer of the
-// household, a publish, an event or a link changed renders it again.
+// household, a website saved or published, an event edited, or any link of
+// the wedding issued or revoked renders it again.
 
 // DefaultPageCacheBytes bounds the rendered pages kept (Config.PageCacheBytes).
 const DefaultPageCacheBytes = 64 << 20
@@ -39,8 +40,16 @@ type cachedPage struct {
 	edition domain.Edition
 	seq     uint64
 	unit    uint64 // the household's tag (unitTag); 0 for a site page
-	status  int
-	body    []byte
+	body    []byte // a 200's
+}
+
+// pageEntryBytes is what a cached page costs beside its body and key
+// strings: the map entry, the key and the cachedPage.
+const pageEntryBytes = 160
+
+// size is what a page kept under k counts against the budget.
+func (p *cachedPage) size(k pageKey) int {
+	return len(p.body) + len(k.wedding) + len(k.scope) + pageEntryBytes
 }
 
 // pageCache holds rendered pages up to a byte budget. Past it, entries go
@@ -64,7 +73,7 @@ func (c *pageCache) get(k pageKey) *cachedPage {
 }
 
 func (c *pageCache) put(k pageKey, p *cachedPage) {
-	n := len(p.body)
+	n := p.size(k)
 	if c.budget <= 0 || n > c.budget/4 {
 		return
 	}
@@ -74,7 +83,7 @@ func (c *pageCache) put(k pageKey, p *cachedPage) {
 		c.mu.m = make(map[pageKey]*cachedPage)
 	}
 	if old := c.mu.m[k]; old != nil {
-		c.mu.bytes -= len(old.body)
+		c.mu.bytes -= old.size(k)
 	}
 	c.mu.m[k] = p
 	c.mu.bytes += n
@@ -87,7 +96,7 @@ func (c *pageCache) put(k pageKey, p *cachedPage) {
 		}
 		if k2 != k {
 			delete(c.mu.m, k2)
-			c.mu.bytes -= len(p2.body)
+			c.mu.bytes -= p2.size(k2)
 		}
 	}
 }

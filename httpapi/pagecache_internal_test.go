@@ -21,8 +21,8 @@ func TestPageCache_Budget(t *testing.T) {
 		}
 	}
 	sum := 0
-	for _, p := range c.mu.m {
-		sum += len(p.body)
+	for k, p := range c.mu.m {
+		sum += p.size(k)
 	}
 	if sum != c.mu.bytes || c.len() > 10 {
 		t.Errorf("%d pages of %d bytes, counted %d", c.len(), sum, c.mu.bytes)
@@ -31,8 +31,9 @@ func TestPageCache_Budget(t *testing.T) {
 	k := pageKey{wedding: "w", scope: "again"}
 	before := c.mu.bytes
 	c.put(k, &cachedPage{body: body})
-	c.put(k, &cachedPage{body: body[:1]})
-	if c.mu.bytes > before+1 {
+	small := &cachedPage{body: body[:1]}
+	c.put(k, small)
+	if c.mu.bytes > before+small.size(k) {
 		t.Errorf("a replaced page still counted: %d → %d", before, c.mu.bytes)
 	}
 	c.put(pageKey{scope: "huge"}, &cachedPage{body: make([]byte, c.budget)})

@@ -93,13 +93,18 @@ func (s *Server) checkCSRF(t GuestToken, got string, now time.Time) bool {
 type pageBase struct {
 	Title string
 	L     *pageText
-	// Switch is this page in the other language ("" when it has no
-	// address of its own, as a form's answer).
+	// Switch is this page in the other language: its own address, or ""
+	// for the answer to a form (a household's page, answering its form,
+	// sets the page's address).
 	Switch string
 }
 
 func newBase(rc *fasthttp.RequestCtx, l *pageText, title string) pageBase {
-	return pageBase{Title: title, L: l, Switch: string(rc.Path()) + "?lang=" + l.OtherLang}
+	b := pageBase{Title: title, L: l}
+	if rc.IsGet() || rc.IsHead() {
+		b.Switch = string(rc.Path()) + "?lang=" + l.OtherLang
+	}
+	return b
 }
 
 // renderPage renders a page's template.
@@ -252,7 +257,7 @@ func (s *Server) sitePage(r *request) error {
 	k := pageKey{wedding: v.WeddingID, lang: l.Lang}
 	if c := s.pages.get(k); c != nil && c.edition == v.Edition() {
 		s.metrics.pageHit.Inc()
-		writeHTML(r.rc, c.status, c.body)
+		writeHTML(r.rc, fasthttp.StatusOK, c.body)
 		return nil
 	}
 	s.metrics.pageRender.Inc()
@@ -266,7 +271,7 @@ func (s *Server) sitePage(r *request) error {
 	if err != nil {
 		return err
 	}
-	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, status: fasthttp.StatusOK, body: body})
+	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, body: body})
 	writeHTML(r.rc, fasthttp.StatusOK, body)
 	return nil
 }
@@ -406,6 +411,7 @@ func (s *Server) upiQR(link template.URL) template.URL {
 func guestPath(r *request) string { return "/w/" + r.param("slug") + "/g/" + r.param("token") }
 
 func (s *Server) renderGuest(r *request, l *pageText, v *domain.View, t GuestToken, u *domain.Unit, now time.Time, msg string, saved bool) ([]byte, error) {
+	s.metrics.pageRender.Inc()
 	pg := v.Pages()
 	info := pg.Info()
 	p := guestPage{pageBase: newBase(r.rc, l, info.Name), Household: u.Name, CSRF: s.newCSRF(t, now),
@@ -465,7 +471,7 @@ func (s *Server) guestPage(r *request) error {
 	c := s.pages.get(k)
 	if c != nil && c.edition == v.Edition() && c.seq == v.Seq {
 		s.metrics.pageHit.Inc()
-		writeHTML(r.rc, c.status, c.body)
+		writeHTML(r.rc, fasthttp.StatusOK, c.body)
 		return nil
 	}
 	u, ok, err := s.guestUnit(r, t)
@@ -476,16 +482,15 @@ func (s *Server) guestPage(r *request) error {
 	if c != nil && c.edition == v.Edition() && c.unit == tag {
 		// The wedding moved, this household did not: the page stands.
 		s.metrics.pageKept.Inc()
-		s.pages.put(k, &cachedPage{edition: c.edition, seq: v.Seq, unit: tag, status: c.status, body: c.body})
-		writeHTML(r.rc, c.status, c.body)
+		s.pages.put(k, &cachedPage{edition: c.edition, seq: v.Seq, unit: tag, body: c.body})
+		writeHTML(r.rc, fasthttp.StatusOK, c.body)
 		return nil
 	}
-	s.metrics.pageRender.Inc()
 	body, err := s.renderGuest(r, l, v, t, u, now, "", false)
 	if err != nil {
 		return err
 	}
-	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, unit: tag, status: fasthttp.StatusOK, body: body})
+	s.pages.put(k, &cachedPage{edition: v.Edition(), seq: v.Seq, unit: tag, body: body})
 	writeHTML(r.rc, fasthttp.StatusOK, body)
 	return nil
 }
@@ -510,7 +515,6 @@ func (s *Server) guestRSVP(r *request) error {
 	}
 	if !s.checkCSRF(t, string(args.Peek("csrf")), now) {
 		p := notFoundPage{pageBase: newBase(r.rc, l, l.NotFoundTitle), Message: l.FormExpired}
-		p.Switch = ""
 		return writePage(r.rc, fasthttp.StatusForbidden, "notfound.html", p)
 	}
 	again := func(msg string) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/parinayaos/engine/actors"
+	"github.com/parinayaos/engine/httpapi"
 	"github.com/parinayaos/engine/storage"
 	"github.com/parinayaos/engine/whatsapp"
 )
@@ -73,6 +74,7 @@ type ServerConfig struct {
 	MaxBodyBytes    int64    `toml:"max_body_bytes"`    // 1 MiB
 	BatchBodyBytes  int64    `toml:"batch_body_bytes"`  // 16 MiB
 	ImportBodyBytes int64    `toml:"import_body_bytes"` // 32 MiB
+	PageCacheBytes  int64    `toml:"page_cache_bytes"`  // 64 MiB; 0 keeps none
 }
 
 // EngineConfig is the [engine] section: actors.Config. Every value must be
@@ -195,6 +197,7 @@ func defaultConfig() Config {
 			MaxBodyBytes:    1 << 20,
 			BatchBodyBytes:  16 << 20,
 			ImportBodyBytes: 32 << 20,
+			PageCacheBytes:  httpapi.DefaultPageCacheBytes,
 		},
 		Engine: EngineConfig{
 			MaxInflight:   actors.DefaultMaxInflight,
@@ -523,6 +526,9 @@ func (c Config) Validate() error {
 	positive("server.max_body_bytes", c.Server.MaxBodyBytes)
 	positive("server.batch_body_bytes", c.Server.BatchBodyBytes)
 	positive("server.import_body_bytes", c.Server.ImportBodyBytes)
+	if c.Server.PageCacheBytes < 0 {
+		bad("server.page_cache_bytes", "must be >= 0 (0 keeps no page)")
+	}
 
 	positive("engine.max_inflight", int64(c.Engine.MaxInflight))
 	if c.Engine.SnapshotEvery == 0 {

@@ -80,17 +80,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := httpapi.New(eng, httpapi.Config{
-		RootTokenHash:  rootHash,
-		MaxBodyBytes:   int(cfg.Server.MaxBodyBytes),
-		BatchBodyBytes: int(cfg.Server.BatchBodyBytes),
-		RequestTimeout: cfg.Server.RequestTimeout.Duration,
-		ReadTimeout:    cfg.Server.ReadTimeout.Duration,
-		WriteTimeout:   cfg.Server.WriteTimeout.Duration,
-		IdleTimeout:    cfg.Server.IdleTimeout.Duration,
-		Logger:         log,
-		LogRequests:    cfg.Log.Requests,
-		Registry:       reg,
-		Version:        version,
+		RootTokenHash:   rootHash,
+		MaxBodyBytes:    int(cfg.Server.MaxBodyBytes),
+		BatchBodyBytes:  int(cfg.Server.BatchBodyBytes),
+		ImportBodyBytes: int(cfg.Server.ImportBodyBytes),
+		PageCacheBytes:  pageCacheBytes(cfg.Server.PageCacheBytes),
+		RequestTimeout:  cfg.Server.RequestTimeout.Duration,
+		ReadTimeout:     cfg.Server.ReadTimeout.Duration,
+		WriteTimeout:    cfg.Server.WriteTimeout.Duration,
+		IdleTimeout:     cfg.Server.IdleTimeout.Duration,
+		Logger:          log,
+		LogRequests:     cfg.Log.Requests,
+		Registry:        reg,
+		Version:         version,
 
 		WebhookAppSecret:   wa.appSecret,
 		WebhookVerifyToken: wa.verifyToken,
@@ -193,4 +195,13 @@ func newLogger(c LogConfig, w io.Writer) zerolog.Logger {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+// pageCacheBytes is server.page_cache_bytes as httpapi reads it: there 0
+// means its default and a negative value none.
+func pageCacheBytes(n int64) int {
+	if n == 0 {
+		return -1
+	}
+	return int(n)
 }
