@@ -46,7 +46,7 @@ func TestGuestPage_Quick(t *testing.T) {
 		byName[r.Name] = r
 		t.Logf("%s: %d ok, %d errors %v, p50 %.3f ms, p99 %.3f ms; %s", r.Name, r.Count, r.Errors, r.ErrorsByCode, r.Latency.P50, r.Latency.P99, r.Note)
 	}
-	if want := "guest-page guest-page/dashboards guest-page/dashboards/writes"; strings.Join(names, " ") != want {
+	if want := "guest-page guest-page/first-view guest-page/dashboards guest-page/dashboards/writes"; strings.Join(names, " ") != want {
 		t.Fatalf("results %v; want %s", names, want)
 	}
 	page := byName["guest-page"]
@@ -61,6 +61,9 @@ func TestGuestPage_Quick(t *testing.T) {
 	}
 	if !strings.Contains(page.Note, "20 households' pages of a 40-household wedding") {
 		t.Errorf("note: %s", page.Note)
+	}
+	if fv := byName["guest-page/first-view"]; fv.Count != guestPageQuickLinks || fv.Errors != 0 || fv.Latency.P50 <= 0 {
+		t.Errorf("first views: %d ok, %d errors, %+v", fv.Count, fv.Errors, fv.Latency)
 	}
 	d := byName["guest-page/dashboards"]
 	if d.Count != guestPageQuickWrites*guestPageQuickDashboards || d.Errors != 0 || d.Latency.Max < d.Latency.P99 || len(d.Histogram) == 0 {

@@ -222,7 +222,8 @@ var Scenarios = []*Scenario{
 			"households (20 with --quick). This result: a load curve at 16 and 64 connections (not --curve): closed loop GET " +
 			"/w/{slug}/g/{token} over the links, every answer checked (200, text/html, the household's name), each point beside a " +
 			"bare fasthttp handler answering the bytes and headers of one of those pages, measured just before it with the same " +
-			"client: the ceiling. /dashboards: 100 SSE clients (10) on the headcount stream while 200 RSVP overrides (20), one " +
+			"client: the ceiling. /first-view: each page's first read, one at a time (reported). " +
+			"/dashboards: 100 SSE clients (10) on the headcount stream while 200 RSVP overrides (20), one " +
 			"every 25 ms, each move the headcount: from each write's 200 to each dashboard reading an event with its seq; a write " +
 			"a dashboard never got is an error. /dashboards/writes: those writes.",
 		Targets: []Target{
