@@ -111,48 +111,6 @@ func (w *Wedding) GuestLinkValid(id, unitID string, at Instant) (GuestLink, bool
 	return GuestLink{}, false
 }
 
-// CheckGuestLink is the query behind a guest's page: it answers the
-// GuestLink if GuestLinkValid, else an *Error not_found (the same for
-// every reason, so a page shows nothing of why). Only the operator (the
-// engine serving the page) may run it.
-type CheckGuestLink struct {
-	LinkID, UnitID string
-	At             Instant
-}
-
-// Run implements Query.
-func (q CheckGuestLink) Run(w *Wedding, p Principal) (any, error) {
-	if p.Role != RoleRoot {
-		return nil, forbidden("only the engine checks guest links")
-	}
-	l, ok := w.GuestLinkValid(q.LinkID, q.UnitID, q.At)
-	if !ok {
-		return nil, notFound("link", "guest link", q.LinkID)
-	}
-	return l, nil
-}
-
-// GuestLinks is the query for a unit's live links at At (who may: as
-// IssueGuestLink, viewers included). Its result is []GuestLink.
-type GuestLinks struct {
-	UnitID string
-	At     Instant
-}
-
-// Run implements Query.
-func (q GuestLinks) Run(w *Wedding, p Principal) (any, error) {
-	if _, err := w.visibleUnit(p, q.UnitID, "unit_id"); err != nil {
-		return nil, err
-	}
-	var out []GuestLink
-	for _, l := range w.GuestLinks {
-		if l.UnitID == q.UnitID && l.ExpiresAt > q.At {
-			out = append(out, l)
-		}
-	}
-	return out, nil
-}
-
 // GuestLinkState is one link of a unit as admins list it: live or
 // revoked (never its token, which the wedding does not keep).
 type GuestLinkState struct {

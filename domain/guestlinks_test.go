@@ -30,8 +30,8 @@ func TestGuestLinks_Rotate(t *testing.T) {
 	s := newScene(t)
 	exp := s.now + 30*day
 	check := func(id, unit string) bool {
-		_, err := domain.CheckGuestLink{LinkID: id, UnitID: unit, At: s.now}.Run(s.w, domain.Root)
-		return err == nil
+		_, ok := s.w.View(nil).Pages().Link(id, unit, s.now)
+		return ok
 	}
 	l1 := s.must(admin, &domain.IssueGuestLink{UnitID: s.bride.ID, ExpiresAt: exp}).(domain.GuestLink)
 	l2 := s.must(brideAdmin, &domain.IssueGuestLink{UnitID: s.bride.ID, ExpiresAt: exp}).(domain.GuestLink)
@@ -112,4 +112,94 @@ func TestGuestLinks_RevokedExpire(t *testing.T) {
 		}
 	}
 	checkLinksReplay(t, s)
+}
+
+// TestAnswerAsGuest: a household's answers from its page are written
+// together, as source web, while its link stands; a link revoked or
+// expired since, a foreign event or one bad answer writes nothing.
+func TestAnswerAsGuest(t *testing.T) {
+	yes2 := int32(2)
+	yes9 := int32(9)
+	type setup struct {
+		s    *scene
+		link domain.GuestLink
+	}
+	prepare := func(t *testing.T) setup {
+		s := newScene(t)
+		s.invite(s.bride.ID, 3, s.haldi, s.sangeet)
+		s.invite(s.groom.ID, 1, s.haldi)
+		l := s.must(admin, &domain.IssueGuestLink{UnitID: s.bride.ID, ExpiresAt: s.now + 30*day}).(domain.GuestLink)
+		return setup{s, l}
+	}
+	t.Run("every answer in one go", func(t *testing.T) {
+		x := prepare(t)
+		s := x.s
+		changes, out, err := s.exec(domain.Root, &domain.AnswerAsGuest{LinkID: x.link.ID, UnitID: s.bride.ID, At: s.now,
+			Answers: []domain.GuestAnswer{{EventID: s.haldi, Status: domain.Yes, Headcount: &yes2}, {EventID: s.sangeet, Status: domain.No}}})
+		if err != nil || len(changes) != 2 {
+			t.Fatalf("changes %v, %v", changes, err)
+		}
+		res := out.([]domain.RSVPResult)
+		if len(res) != 2 || res[0].RSVP.Headcount != 2 || res[0].RSVP.Source != domain.SourceWeb || res[1].RSVP.Status != domain.No ||
+			res[0].RSVP.Seq != changes[0].Seq || res[1].RSVP.Seq != changes[1].Seq {
+			t.Fatalf("results %+v for changes %+v", res, changes)
+		}
+		if inv := s.unit(s.bride.ID).Invitation(s.haldi); inv.RSVP.Status != domain.Yes || inv.RSVP.Headcount != 2 {
+			t.Errorf("haldi: %+v", inv.RSVP)
+		}
+		checkLinksReplay(t, s)
+	})
+	tests := []struct {
+		name    string
+		by      domain.Principal
+		mutate  func(x setup, c *domain.AnswerAsGuest)
+		wantErr error
+		code    string
+		field   string
+	}{
+		{"an admin's token", admin, nil, domain.ErrForbidden, "forbidden", ""},
+		{"revoked since", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			x.s.must(admin, &domain.RevokeGuestLinks{UnitID: x.s.bride.ID})
+		}, domain.ErrNotFound, "not_found", "link"},
+		{"rotated since", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			x.s.must(admin, &domain.IssueGuestLink{UnitID: x.s.bride.ID, ExpiresAt: x.s.now + day, Rotate: true})
+		}, domain.ErrNotFound, "not_found", "link"},
+		{"expired since", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			x.s.now += 31 * day
+		}, domain.ErrNotFound, "not_found", "link"},
+		{"another unit's link", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			c.UnitID = x.s.groom.ID
+		}, domain.ErrNotFound, "not_found", "link"},
+		{"an event the household is not invited to", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			c.Answers = append(c.Answers, domain.GuestAnswer{EventID: "e999", Status: domain.Yes})
+		}, domain.ErrNotFound, "not_found", "event_id"},
+		{"one count over the seats", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			c.Answers[1] = domain.GuestAnswer{EventID: x.s.sangeet, Status: domain.Yes, Headcount: &yes9}
+		}, domain.ErrInvalid, "invalid_field", "headcount"},
+		{"an event twice", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			c.Answers[1].EventID = x.s.haldi
+		}, domain.ErrInvalid, "invalid_field", "event_id"},
+		{"pending", domain.Root, func(x setup, c *domain.AnswerAsGuest) {
+			c.Answers[1].Status = domain.Pending
+		}, domain.ErrInvalid, "invalid_field", "status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := prepare(t)
+			c := &domain.AnswerAsGuest{LinkID: x.link.ID, UnitID: x.s.bride.ID,
+				Answers: []domain.GuestAnswer{{EventID: x.s.haldi, Status: domain.Yes, Headcount: &yes2}, {EventID: x.s.sangeet, Status: domain.Maybe}}}
+			if tt.mutate != nil {
+				tt.mutate(x, c)
+			}
+			before := cloneState(x.s.w)
+			changes, _, err := x.s.exec(tt.by, c)
+			checkErr(t, err, tt.wantErr, tt.code, tt.field)
+			if changes != nil {
+				t.Errorf("changes %v", changes)
+			}
+			if d := stateDiff(before, x.s.w); d != "" {
+				t.Errorf("a refused answer changed the state: %s", d)
+			}
+		})
+	}
 }

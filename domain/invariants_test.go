@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -293,7 +294,27 @@ func (r *runner) importCommand() domain.Command {
 // websiteCommand sets or publishes the website, or issues or revokes a
 // unit's guest links.
 func (r *runner) websiteCommand() domain.Command {
-	switch r.pick(5) {
+	switch r.pick(6) {
+	case 5:
+		// A household answering on its page, mostly through a live link.
+		c := &domain.AnswerAsGuest{LinkID: "gl" + strconv.Itoa(r.pick(40)), UnitID: r.unitID()}
+		if n := len(r.w.GuestLinks); n > 0 && r.chance(3, 4) {
+			l := r.w.GuestLinks[r.pick(n)]
+			c.LinkID, c.UnitID = l.ID, l.UnitID
+			if u := r.w.Units[l.UnitID]; u != nil {
+				for _, inv := range u.Invitations {
+					if r.chance(2, 3) {
+						a := domain.GuestAnswer{EventID: inv.EventID, Status: domain.RSVPStatus(1 + r.pick(3))}
+						if a.Status == domain.Yes && r.chance(1, 2) {
+							hc := int32(r.pick(int(inv.Seats) + 1))
+							a.Headcount = &hc
+						}
+						c.Answers = append(c.Answers, a)
+					}
+				}
+			}
+		}
+		return c
 	case 0:
 		if r.chance(2, 3) {
 			// A valid configuration, so that saves after a publish are
@@ -449,7 +470,7 @@ func (r *runner) randomStep() {
 	cmd := r.command()
 	switch cmd.(type) {
 	case *domain.BeginSend, *domain.RecordSend, domain.RecoverSends, *domain.RecordStatus, *domain.RecordReply, *domain.RecordTypedReply,
-		*domain.FlagReply, *domain.RecordPreference:
+		*domain.FlagReply, *domain.RecordPreference, *domain.AnswerAsGuest:
 		// The engine's own commands: mostly by root, sometimes by a token
 		// that must be refused.
 		if r.chance(3, 4) {
@@ -973,7 +994,8 @@ func TestReplayEqualsLive(t *testing.T) {
 	outbox := []string{"*domain.RecordConsent", "*domain.CreateCampaign", "*domain.BeginSend", "*domain.RecordSend",
 		"*domain.SetCampaignState", "*domain.RecordStatus", "*domain.RecordReply", "*domain.RecordTypedReply",
 		"*domain.FlagReply", "*domain.RecordPreference", "*domain.ImportContacts", "*domain.ResolveMergeSuggestion",
-		"*domain.SetWebsite", "*domain.PublishWebsite", "*domain.IssueGuestLink", "*domain.RevokeGuestLinks"}
+		"*domain.SetWebsite", "*domain.PublishWebsite", "*domain.IssueGuestLink", "*domain.RevokeGuestLinks",
+		"*domain.AnswerAsGuest"}
 	missing := func() []string {
 		var out []string
 		for _, cmd := range outbox {

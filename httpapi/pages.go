@@ -496,8 +496,9 @@ func (s *Server) guestPage(r *request) error {
 }
 
 // guestRSVP serves POST /w/{slug}/g/{token}/rsvp: the fallback RSVP form.
-// Every answer is checked before any is recorded; each then goes through
-// SetRSVP as the engine (guests have no principal), source web.
+// The form is checked here (CSRF, each answer against the household's
+// invitations); the answers then go to the wedding in one AnswerAsGuest,
+// which checks the link again as it writes them, all together.
 func (s *Server) guestRSVP(r *request) error {
 	now := time.Now()
 	t, v, ok, err := s.guestView(r, now)
@@ -525,7 +526,7 @@ func (s *Server) guestRSVP(r *request) error {
 		writeHTML(r.rc, fasthttp.StatusBadRequest, body)
 		return nil
 	}
-	var cmds []*domain.SetRSVP
+	cmd := &domain.AnswerAsGuest{LinkID: t.LinkID, UnitID: u.ID, At: domain.At(now)}
 	for _, inv := range u.Invitations {
 		val := string(args.Peek("status_" + inv.EventID))
 		if val == "" {
@@ -535,19 +536,24 @@ func (s *Server) guestRSVP(r *request) error {
 		if !ok || st == domain.Pending {
 			return again(l.ChooseAnswer)
 		}
-		cmd := &domain.SetRSVP{UnitID: u.ID, EventID: inv.EventID, Status: st, Source: domain.SourceWeb, AnsweredAt: domain.At(now)}
+		a := domain.GuestAnswer{EventID: inv.EventID, Status: st}
 		if hv := strings.TrimSpace(string(args.Peek("headcount_" + inv.EventID))); st == domain.Yes && hv != "" {
 			n, err := strconv.Atoi(hv)
 			if err != nil || n < 1 || n > int(inv.Seats) {
 				return again(l.CountRange(inv.Seats))
 			}
 			hc := int32(n)
-			cmd.Headcount = &hc
+			a.Headcount = &hc
 		}
-		cmds = append(cmds, cmd)
+		cmd.Answers = append(cmd.Answers, a)
 	}
-	for _, cmd := range cmds {
-		if _, err := s.eng.Do(r.context(), t.WeddingID, domain.Root, cmd); err != nil {
+	if len(cmd.Answers) > 0 {
+		_, err := s.eng.Do(r.context(), t.WeddingID, domain.Root, cmd)
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de) && de.Field == "link":
+			return notFoundPage404(r.rc) // revoked or expired since the check
+		case err != nil:
 			return err
 		}
 	}
