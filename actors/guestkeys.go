@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/parinayaos/engine/storage"
 )
 
 // Guest-token keys. A guest token (httpapi's guest links) is signed with a
@@ -88,7 +90,16 @@ func (r *guestKeyring) key(kid string) ([]byte, bool) {
 type guestKeys struct {
 	ring atomic.Pointer[guestKeyring]
 	mu   sync.Mutex // loads and changes the ring
+	// failed is the last failed load and when it was (under mu): a
+	// guest page is public, so while the keys cannot be read, every page
+	// must not cost a read of storage and a log line.
+	failed   error
+	failedAt time.Time
 }
+
+// guestKeyRetry is how long a failed load of the guest keys is answered
+// from memory before storage is read again.
+const guestKeyRetry = 5 * time.Second
 
 // GuestKeyInfo describes one accepted guest-token key id, never its key.
 type GuestKeyInfo struct {
@@ -104,9 +115,20 @@ func (e *Engine) guestRing() (*guestKeyring, error) {
 	if r := e.guestKeys.ring.Load(); r != nil {
 		return r, nil
 	}
-	e.guestKeys.mu.Lock()
-	defer e.guestKeys.mu.Unlock()
-	return e.guestRingLocked()
+	g := &e.guestKeys
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failed != nil && time.Since(g.failedAt) < guestKeyRetry {
+		return nil, g.failed
+	}
+	r, err := e.guestRingLocked()
+	if err != nil {
+		g.failed, g.failedAt = err, time.Now()
+		e.log.Warn().Err(err).Msg("guest links: no keys; guest tokens cannot be signed or verified")
+		return nil, err
+	}
+	g.failed = nil
+	return r, nil
 }
 
 func (e *Engine) guestRingLocked() (*guestKeyring, error) {
@@ -125,11 +147,23 @@ func (e *Engine) guestRingLocked() (*guestKeyring, error) {
 	}
 	r := &guestKeyring{list: list, keys: make([][]byte, len(list.Kids))}
 	for i, k := range list.Kids {
-		// The legacy kid's key is made here on first use; a listed kid's
-		// was stored with the list.
-		if r.keys[i], err = e.db.Secret("guest/" + k.KID); err != nil {
+		if raw == nil {
+			// No list yet: the legacy kid, whose key is made on first use.
+			if r.keys[i], err = e.db.Secret("guest/" + k.KID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// A listed kid's key was stored with the list: one missing is
+		// never made anew, which would end its links without a word.
+		key, ok, err := e.db.SecretIfMade("guest/" + k.KID)
+		if err != nil {
 			return nil, err
 		}
+		if !ok {
+			return nil, fmt.Errorf("actors: guest key %s is listed but not stored: %w", k.KID, storage.ErrCorrupt)
+		}
+		r.keys[i] = key
 	}
 	e.guestKeys.ring.Store(r)
 	return r, nil
@@ -159,7 +193,6 @@ func encodeGuestKeyList(l guestKeyList) []byte {
 func (e *Engine) CurrentGuestKID() string {
 	r, err := e.guestRing()
 	if err != nil {
-		e.log.Warn().Err(err).Msg("guest links: no keys; guest tokens cannot be signed or verified")
 		return ""
 	}
 	return r.list.Kids[0].KID
@@ -172,7 +205,6 @@ func (e *Engine) CurrentGuestKID() string {
 func (e *Engine) GuestKey(kid string) ([]byte, bool) {
 	r, err := e.guestRing()
 	if err != nil {
-		e.log.Warn().Err(err).Str("kid", kid).Msg("guest links: no keys; guest tokens cannot be signed or verified")
 		return nil, false
 	}
 	return r.key(kid)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parinayaos/engine/actors"
+	"github.com/parinayaos/engine/storage"
 )
 
 // kids is the engine's guest key ids, current first.
@@ -203,5 +204,39 @@ func TestGuestKeys_Concurrent(t *testing.T) {
 		if _, ok := e.GuestKey(k); !ok {
 			t.Fatalf("listed kid %s has no key", k)
 		}
+	}
+}
+
+// TestGuestKeys_ListedKeyMissing: a listed kid whose key is gone from
+// storage is an error (ErrCorrupt), never a new random key that would end
+// its links without a word; and the failure is kept for a while rather
+// than read again on every guest page.
+func TestGuestKeys_ListedKeyMissing(t *testing.T) {
+	dir := t.TempDir()
+	e, db := openUnmanaged(t, dir, actors.Config{})
+	if _, err := e.RotateGuestKey(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	list, err := db.GuestKeyList()
+	if err != nil || list == nil {
+		t.Fatalf("list %q, %v", list, err)
+	}
+	if err := db.SetGuestKeyList(list, nil, []string{"guest/g1"}); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e, db)
+
+	e, db = openUnmanaged(t, dir, actors.Config{})
+	defer closeEngine(t, e, db)
+	if _, err := e.GuestKeys(); !errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("GuestKeys with g1's key missing: %v, want ErrCorrupt", err)
+	}
+	for _, kid := range []string{"g1", "g2"} {
+		if _, ok := e.GuestKey(kid); ok {
+			t.Errorf("%s verifies with a listed key missing", kid)
+		}
+	}
+	if _, ok, err := db.SecretIfMade("guest/g1"); ok || err != nil {
+		t.Errorf("g1's key was made anew (%t, %v)", ok, err)
 	}
 }

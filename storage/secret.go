@@ -48,3 +48,20 @@ func (d *DB) Secret(name string) ([]byte, error) {
 	}
 	return s, nil
 }
+
+// SecretIfMade returns the engine's secret of that name if it was made,
+// without making it: ok false when there is none.
+func (d *DB) SecretIfMade(name string) (secret []byte, ok bool, err error) {
+	v, closer, err := d.pdb.Get([]byte(secretPrefix + name))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("storage: secret %s: %w", name, err)
+	}
+	defer closer.Close()
+	if len(v) != 32 {
+		return nil, false, fmt.Errorf("%w: secret %s of %d bytes", ErrCorrupt, name, len(v))
+	}
+	return append([]byte(nil), v...), true, nil
+}
