@@ -407,6 +407,14 @@ func (s *Server) upiQR(link template.URL) template.URL {
 	return q
 }
 
+// clock is the time on the guests' pages' clock.
+func (s *Server) clock() time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return time.Now()
+}
+
 // guestPath is the household's page's address.
 func guestPath(r *request) string { return "/w/" + r.param("slug") + "/g/" + r.param("token") }
 
@@ -448,7 +456,7 @@ func (s *Server) renderGuest(r *request, l *pageText, v *domain.View, t GuestTok
 // made from, without asking the wedding anything; after it moved, with
 // one read of the household.
 func (s *Server) guestPage(r *request) error {
-	now := time.Now()
+	now := s.clock()
 	t, v, ok, err := s.guestView(r, now)
 	if !ok {
 		return err
@@ -500,7 +508,7 @@ func (s *Server) guestPage(r *request) error {
 // invitations); the answers then go to the wedding in one AnswerAsGuest,
 // which checks the link again as it writes them, all together.
 func (s *Server) guestRSVP(r *request) error {
-	now := time.Now()
+	now := s.clock()
 	t, v, ok, err := s.guestView(r, now)
 	if !ok {
 		return err

@@ -117,6 +117,18 @@ func TestHTTP_PagesCache(t *testing.T) {
 			t.Errorf("%s: the published title is not shown: %s", path, p.body)
 		}
 	}
+	// The wedding leaves memory and comes back (a new view, from storage):
+	// the page is made anew, the same.
+	before := get(f.url).body
+	if ok, err := s.eng.Passivate(t.Context(), f.w); err != nil || !ok {
+		t.Fatalf("passivate: %t, %v", ok, err)
+	}
+	c = now()
+	if p := get(f.url); p.body != before {
+		t.Errorf("the page after the wedding came back differs")
+	}
+	want("after the wedding came back", c, counts{render: 1})
+
 	// Revoked: the cached page is never served again.
 	get(f.url)
 	s.must(204, "DELETE", "/v1/weddings/"+f.w+"/units/"+f.unit+"/link", f.owner, nil)

@@ -172,6 +172,9 @@ type Server struct {
 	passwordSlots chan struct{}
 	qrs           qrCache   // the gifts' UPI QR codes, by link (pages.go)
 	pages         pageCache // rendered guests' pages (pagecache.go)
+	// now is the guests' pages' clock (links expire, CSRF days turn); nil
+	// is time.Now. Tests set it (hooks_internal_test.go).
+	now func() time.Time
 }
 
 // New builds the server over eng. It is not ready (readyz 503) until
