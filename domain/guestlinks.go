@@ -54,18 +54,15 @@ func (c *IssueGuestLink) decide(w *Wedding, m Meta) ([]Change, any, error) {
 	if c.ExpiresAt <= m.Now || c.ExpiresAt > m.Now+MaxGuestLinkTTL {
 		return nil, nil, invalid("expires_at", "expires_at must be in the future, at most %d days ahead", MaxGuestLinkTTL/Instant(24*3600*1e9))
 	}
-	live, kept := 0, 0
+	live := 0
 	for i := range w.GuestLinks {
-		if l := &w.GuestLinks[i]; l.UnitID == c.UnitID {
-			kept++
-			if l.ExpiresAt > m.Now {
-				live++
-			}
+		if l := &w.GuestLinks[i]; l.UnitID == c.UnitID && l.ExpiresAt > m.Now {
+			live++
 		}
 	}
 	var changes []Change
 	switch {
-	case c.Rotate && kept > 0:
+	case c.Rotate && live > 0: // expired links go with the new one
 		changes = append(changes, Change{GuestLinksRevoked: &GuestLinksRevoked{UnitID: c.UnitID}})
 	case !c.Rotate && live >= MaxGuestLinksPerUnit:
 		return nil, nil, conflict("too_many_links", "unit_id", c.UnitID, "unit %s has %d live links; revoke or rotate them first", c.UnitID, live)
@@ -231,30 +228,3 @@ func (w *Wedding) dropGuestLinks(unitID string) {
 	w.RevokedGuestLinks = withoutUnit(w.RevokedGuestLinks, unitID)
 }
 
-// dropOrphanLinks removes the links of units that no longer exist.
-func (w *Wedding) dropOrphanLinks() {
-	for i := range w.GuestLinks {
-		if w.Units[w.GuestLinks[i].UnitID] == nil {
-			kept := w.GuestLinks[:i:i]
-			for _, o := range w.GuestLinks[i:] {
-				if w.Units[o.UnitID] != nil {
-					kept = append(kept, o)
-				}
-			}
-			w.GuestLinks = kept
-			break
-		}
-	}
-	for i := range w.RevokedGuestLinks {
-		if w.Units[w.RevokedGuestLinks[i].UnitID] == nil {
-			var kept []GuestLink
-			for _, o := range w.RevokedGuestLinks {
-				if w.Units[o.UnitID] != nil {
-					kept = append(kept, o)
-				}
-			}
-			w.RevokedGuestLinks = kept
-			return
-		}
-	}
-}

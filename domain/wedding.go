@@ -44,7 +44,8 @@ type Wedding struct {
 	GuestLinks []GuestLink `msgpack:"gl,omitempty"`
 	// RevokedGuestLinks are links revoked before they expired, kept for
 	// the admins' list until they expire (at most MaxGuestLinksPerUnit a
-	// unit), oldest first. None of them opens a page.
+	// unit), grouped by unit (the unit revoked last at the end), each
+	// unit's oldest first. None of them opens a page.
 	RevokedGuestLinks []GuestLink `msgpack:"rgl,omitempty"`
 
 	// phones maps each E.164 phone to the unit of the person holding it
@@ -255,7 +256,6 @@ func (w *Wedding) apply(c *Change) error {
 		if err := w.mergePeople(c.PeopleMerged); err != nil {
 			return err
 		}
-		w.dropOrphanLinks() // a merge may remove a unit
 	case c.ConsentRecorded != nil:
 		if c.ConsentRecorded.Phone == "" || c.ConsentRecorded.Entry.Status > OptedOut {
 			return fmt.Errorf("consent %d for phone %q", c.ConsentRecorded.Entry.Status, c.ConsentRecorded.Phone)
