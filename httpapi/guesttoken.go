@@ -151,10 +151,6 @@ func (s *Server) guestLink(ctx func() context.Context, slug, token string, now t
 	if err != nil {
 		return GuestToken{}, nil, err
 	}
-	id, err := s.eng.WeddingBySlug(slug)
-	if err != nil || id != t.WeddingID {
-		return GuestToken{}, nil, ErrGuestToken
-	}
 	v, err := s.viewWith(t.WeddingID, ctx)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
@@ -162,7 +158,13 @@ func (s *Server) guestLink(ctx func() context.Context, slug, token string, now t
 	case err != nil:
 		return GuestToken{}, nil, err
 	}
-	if _, ok := v.Pages().Link(t.LinkID, t.UnitID, domain.At(now)); !ok {
+	// The slug must be the wedding's own (slugs are unique): read from
+	// the view, not the slug index, so a page costs no storage read.
+	pg := v.Pages()
+	if pg.Info().Slug != slug {
+		return GuestToken{}, nil, ErrGuestToken
+	}
+	if _, ok := pg.Link(t.LinkID, t.UnitID, domain.At(now)); !ok {
 		return GuestToken{}, nil, ErrGuestToken
 	}
 	return t, v, nil
