@@ -384,6 +384,15 @@ func TestBrowser_GuestAnswersDashboardFollows(t *testing.T) {
 	if !eval[bool](b, dash, `window.notReloaded === true`) {
 		t.Error("the dashboard reloaded")
 	}
+	// The households to chase follow too (fetched again at most once a
+	// second): the answered invitation leaves the list, the rest stay.
+	chase := `Array.from(document.querySelectorAll('#pending tr')).map(r => r.textContent).join("\n")`
+	lctx, lcancel := context.WithTimeout(dash, 5*time.Second)
+	defer lcancel()
+	if _, err := chromedp.Run(lctx, chromedp.Poll[bool](`(() => { const c = `+chase+`; return !c.includes("Family Mehendi") && c.includes("Sangeet Night"); })()`,
+		chromedp.WithPollingMutation(), chromedp.WithPollingTimeout(3*time.Second))); err != nil {
+		t.Errorf("the households to chase after the answer: %v\n%s", err, eval[string](b, dash, chase))
+	}
 	b.shot(dash, "dashboard-after")
 
 	// The guest's page shows the answer given; the engine recorded it from

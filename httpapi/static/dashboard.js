@@ -78,11 +78,14 @@
 
   function renderHeadcount(h) {
     var events = Array.isArray(h.events) ? h.events : [];
-    var t = { yu: 0, yh: 0, no: 0, mb: 0, pe: 0, seats: 0 };
+    // Totals count invitations (a household once per function it is
+    // invited to), like the rows; the households are said apart.
+    var t = { yu: 0, yh: 0, no: 0, mb: 0, pe: 0, inv: 0, seats: 0 };
     events.forEach(function (e) {
       eventNames[e.event_id] = e.name;
       t.yu += n(e.yes_units); t.yh += n(e.yes_headcount); t.no += n(e.no_units);
-      t.mb += n(e.maybe_units); t.pe += n(e.pending_units); t.seats += n(e.invited_seats);
+      t.mb += n(e.maybe_units); t.pe += n(e.pending_units); t.inv += n(e.invited_units);
+      t.seats += n(e.invited_seats);
     });
     fill($("events"), events, "No events yet.", function (e) {
       return [e.name, n(e.yes_units), n(e.yes_headcount), n(e.no_units), n(e.maybe_units),
@@ -97,7 +100,9 @@
     $("t-no").textContent = String(t.no);
     $("t-maybe").textContent = String(t.mb);
     $("t-pending").textContent = String(t.pe);
-    $("t-invited").textContent = String(n(totals.invited_units)) + " households";
+    $("t-invited").textContent = String(t.inv);
+    $("households").textContent = String(n(totals.invited_units)) +
+      " households invited in all. Totals count invitations: a household once for each function it is invited to.";
     $("t-seats").textContent = String(t.seats);
     $("as-of").textContent = h.as_of ? "as of " + new Date(h.as_of).toLocaleString() : "";
   }
@@ -126,10 +131,10 @@
     }).catch(onError);
   }
 
-  // The lists follow the counts, at most every two seconds.
+  // The lists follow the counts, fetched again at most once a second.
   function scheduleLists() {
     if (listTimer) { return; }
-    listTimer = setTimeout(function () { listTimer = 0; loadLists(); }, 2000);
+    listTimer = setTimeout(function () { listTimer = 0; loadLists(); }, 1000);
   }
 
   function setStatus(text, cls) {
@@ -211,6 +216,8 @@
     listTimer = 0;
     if (ctl) { ctl.abort(); ctl = null; }
     ["events", "pending", "campaigns", "attention"].forEach(function (id) { $(id).replaceChildren(); });
+    ["t-yes-units", "t-yes-headcount", "t-no", "t-maybe", "t-pending", "t-invited", "t-seats", "households", "as-of"]
+      .forEach(function (id) { $(id).textContent = ""; });
     unitNames = {}; eventNames = {};
     $("board").hidden = true;
     $("login").hidden = false;
