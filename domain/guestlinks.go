@@ -227,4 +227,3 @@ func (w *Wedding) dropGuestLinks(unitID string) {
 	w.GuestLinks = withoutUnit(w.GuestLinks, unitID)
 	w.RevokedGuestLinks = withoutUnit(w.RevokedGuestLinks, unitID)
 }
-
