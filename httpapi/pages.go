@@ -243,17 +243,26 @@ func (s *Server) publicSite(rc *fasthttp.RequestCtx, l *pageText, pg *domain.Pag
 	return p
 }
 
+// siteRequest is the published site of {slug}'s view and the page's
+// language; ok false (and the polite 404 written) when there is none.
+func (s *Server) siteRequest(r *request) (*domain.View, *pageText, bool, error) {
+	v, ok, err := s.publishedSite(r)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !ok {
+		return nil, nil, false, notFoundPage404(r.rc)
+	}
+	return v, pageLang(r.rc), true, nil
+}
+
 // sitePage serves GET /w/{slug}: the site, or its password form, from the
 // cache while the site, its events and the wedding's info are the same.
 func (s *Server) sitePage(r *request) error {
-	v, ok, err := s.publishedSite(r)
-	if err != nil {
+	v, l, ok, err := s.siteRequest(r)
+	if !ok {
 		return err
 	}
-	if !ok {
-		return notFoundPage404(r.rc)
-	}
-	l := pageLang(r.rc)
 	k := pageKey{wedding: v.WeddingID, lang: l.Lang}
 	if c := s.pages.get(k); c != nil && c.edition == v.Edition() {
 		s.metrics.pageHit.Inc()
@@ -280,14 +289,10 @@ func (s *Server) sitePage(r *request) error {
 // site itself when the password is right (no session: the form answers
 // the page).
 func (s *Server) sitePassword(r *request) error {
-	v, ok, err := s.publishedSite(r)
-	if err != nil {
+	v, l, ok, err := s.siteRequest(r)
+	if !ok {
 		return err
 	}
-	if !ok {
-		return notFoundPage404(r.rc)
-	}
-	l := pageLang(r.rc)
 	pg := v.Pages()
 	site := pg.Site()
 	if site.Privacy != domain.PrivacyPassword {
