@@ -66,8 +66,9 @@ func (s *testServer) pageWith(t *testing.T, method, path string, form url.Values
 }
 
 // pagesFixture: a wedding with a public event, two invite-only ones (one
-// for the household, one for another), a household named like a script,
-// a published website and a link to the household's page.
+// for the household, three seats; one for another, two seats), a
+// household named like a script, a published website and a link to the
+// household's page.
 type pagesFixture struct {
 	w, owner, unit, other string
 	pub, priv, secret     string
@@ -90,7 +91,7 @@ func newPagesFixture(t *testing.T, s *testServer, slug string) *pagesFixture {
 	f.other = s.unit(f.w, f.owner, unitBody("Verma", "groom", nil, phone(3)))
 	inv := "/v1/weddings/" + f.w + "/invitations"
 	s.must(200, "POST", inv, f.owner, map[string]any{"event_ids": []string{f.pub, f.priv}, "unit_ids": []string{f.unit}, "seats": 3})
-	s.must(200, "POST", inv, f.owner, map[string]any{"event_ids": []string{f.pub, f.secret}, "unit_ids": []string{f.other}})
+	s.must(200, "POST", inv, f.owner, map[string]any{"event_ids": []string{f.pub, f.secret}, "unit_ids": []string{f.other}, "seats": 2})
 	s.must(200, "PUT", "/v1/weddings/"+f.w+"/website", f.owner, siteBody())
 	s.must(200, "POST", "/v1/weddings/"+f.w+"/website/publish", f.owner, nil)
 	f.url = s.must(201, "POST", "/v1/weddings/"+f.w+"/units/"+f.unit+"/link", f.owner, nil).str("url")
