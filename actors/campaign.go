@@ -15,6 +15,7 @@ import (
 	"github.com/anthdm/hollywood/actor"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/tz"
 	"github.com/parinayaos/engine/whatsapp"
 )
 
@@ -628,10 +629,7 @@ func answerOf(label string, i int) string {
 // eventsText names the events with their dates in the wedding's zone:
 // "Sangeet (Fri 11 Dec, 6:00 PM) and Wedding (Sat 12 Dec, 7:30 PM)".
 func eventsText(events []domain.Event, zone string) string {
-	loc, err := time.LoadLocation(zone)
-	if err != nil || zone == "" {
-		loc = time.UTC
-	}
+	loc := tz.Location(zone)
 	parts := make([]string, len(events))
 	for i, ev := range events {
 		parts[i] = ev.Name + " (" + ev.StartsAt.Time().In(loc).Format("Mon 2 Jan, 3:04 PM") + ")"

@@ -18,6 +18,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/parinayaos/engine/domain"
+	"github.com/parinayaos/engine/internal/tz"
 )
 
 // The guests' own pages (issue 14): the published website (/w/{slug}) and
@@ -188,14 +189,6 @@ type guestPage struct {
 	Saved             bool
 }
 
-// loc is the wedding's timezone, UTC when it cannot be read.
-func loc(tz string) *time.Location {
-	if l, err := time.LoadLocation(tz); err == nil && tz != "" {
-		return l
-	}
-	return time.UTC
-}
-
 func eventWhen(e *domain.Event, l *time.Location, t *pageText) string {
 	s := t.When(e.StartsAt.Time().In(l))
 	if e.HasEnd() {
@@ -231,14 +224,14 @@ func (s *Server) publicSite(rc *fasthttp.RequestCtx, l *pageText, pg *domain.Pag
 		p.InviteOnly, p.Story = true, ""
 		return p
 	}
-	tz := loc(pg.Info().Timezone)
+	zone := tz.Location(pg.Info().Timezone)
 	events := pg.Events()
 	for i := range events {
 		e := &events[i]
 		if e.Visibility != domain.Public {
 			continue
 		}
-		p.Events = append(p.Events, pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, tz, l), Venue: e.Venue})
+		p.Events = append(p.Events, pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, zone, l), Venue: e.Venue})
 	}
 	return p
 }
@@ -438,7 +431,7 @@ func (s *Server) renderGuest(r *request, l *pageText, v *domain.View, t GuestTok
 		p.UPI, p.Payee, p.Note, p.Registry = upiLink(site.Gifts), site.Gifts.Payee, site.Gifts.Note, site.Gifts.RegistryLinks
 		p.UPIQR = s.upiQR(p.UPI)
 	}
-	tz := loc(info.Timezone)
+	zone := tz.Location(info.Timezone)
 	events := pg.Events()
 	for i := range events {
 		e := &events[i]
@@ -446,7 +439,7 @@ func (s *Server) renderGuest(r *request, l *pageText, v *domain.View, t GuestTok
 		if inv == nil {
 			continue
 		}
-		pe := pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, tz, l), Venue: e.Venue, Seats: inv.Seats,
+		pe := pageEvent{ID: e.ID, Name: e.Name, When: eventWhen(e, zone, l), Venue: e.Venue, Seats: inv.Seats,
 			Status: inv.RSVP.Status.String(), Headcount: inv.RSVP.Headcount, Answered: inv.RSVP.Status != domain.Pending, Value: inv.Seats}
 		if inv.RSVP.Status == domain.Yes && inv.RSVP.Headcount > 0 {
 			pe.Value = inv.RSVP.Headcount
